@@ -1,0 +1,188 @@
+//! Command-line parsing. clap types stop here: each subcommand is converted into a plain
+//! options struct that the command module takes, so clap never leaks into the core.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands::{self, Exit};
+
+const ABOUT: &str = "Make a Render staging environment an exact, safe, reviewable copy of production.
+
+stageprint snapshots production through the Render API, applies a staging overlay, and
+renders a Blueprint (render.yaml), env group definitions and a report into generated/.
+Commit those files, review them in a pull request, check them in CI, and let Render's
+Blueprint sync apply them.";
+
+const AFTER_HELP: &str = "Exit codes: 0 clean; 2 findings (stale output, invalid Blueprint, isolation violation);
+1 the tool could not do its job (bad input, network, authentication).
+
+Workflow:
+  stageprint snapshot            read production into generated/production.snapshot.yaml
+  stageprint generate            write generated/staging/ from the snapshot and overlay
+  stageprint generate --check    in CI: fail (exit 2) when generated/ is stale
+  stageprint validate            check a Blueprint against the schema and semantic rules";
+
+#[derive(Debug, Parser)]
+#[command(name = "stageprint", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Project configuration file.
+    #[arg(long, global = true, default_value = crate::config::DEFAULT_CONFIG, value_name = "PATH")]
+    pub config: PathBuf,
+
+    /// More log output on stderr (-v: info, -vv: debug with request ids). Secrets are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read production through the Render API and write the normalised, redacted snapshot.
+    #[command(after_help = "Examples:
+  RENDER_API_KEY=rnd_… stageprint snapshot
+  stageprint snapshot --api-key-file ~/.render/key --owner tea-cr8k1hb6l47c73a0b1c0
+  stageprint snapshot --explain-secrets     # which keys are secret, and why (never values)
+
+The API key is read from RENDER_API_KEY or --api-key-file and is never printed. Set
+STAGEPRINT_FINGERPRINT_KEY to record keyed fingerprints of secrets, so a changed secret
+shows in the snapshot's diff without its value.")]
+    Snapshot(SnapshotArgs),
+
+    /// Render the staging Blueprint, env group definitions and report from the snapshot and overlay.
+    #[command(after_help = "Examples:
+  stageprint generate                       # every environment in stageprint.yaml
+  stageprint generate --check               # CI: exit 2 and print a diff when generated/ is stale
+  stageprint generate --env staging --out /tmp/staging
+  stageprint generate --strict              # fail when a secret was not explicitly decided")]
+    Generate(GenerateArgs),
+
+    /// Check a Blueprint: JSON Schema, then semantic rules; every finding at once.
+    #[command(after_help = "Examples:
+  stageprint validate                       # each environment's generated render.yaml
+  stageprint validate path/to/render.yaml
+  stageprint validate --format json render.yaml
+  stageprint validate --against-snapshot generated/production.snapshot.yaml generated/staging/render.yaml")]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Workspace (owner) id to read; defaults to production.owner in the config.
+    #[arg(long, value_name = "ID")]
+    pub owner: Option<String>,
+    /// Read the API key from this file instead of RENDER_API_KEY.
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Render API base URL. Plain http:// is refused unless the host is loopback.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Where to write the snapshot; defaults to `snapshot` in the config.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Requests in flight at once; defaults to api.concurrency in the config.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// List the env var keys classified secret and the rule that matched (never values).
+    #[arg(long)]
+    pub explain_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Generate only this environment (a key of `environments` in the config).
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Production snapshot to read; defaults to `snapshot` in the config.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+    /// Overlay file; needs a single environment.
+    #[arg(long, value_name = "PATH")]
+    pub overlay: Option<PathBuf>,
+    /// Output directory; needs a single environment.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write nothing: compare with the files on disk, print a diff of each stale file, exit 2 if any.
+    #[arg(long)]
+    pub check: bool,
+    /// Fail when a secret (or, with `all`, any variable) got a default disposition instead of an explicit rule.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "secrets", value_name = "WHAT")]
+    pub strict: Option<Strictness>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Strictness {
+    Secrets,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Blueprint files to check; defaults to each environment's generated render.yaml.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format for findings.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also check that the Blueprint cannot touch the production resources in this snapshot.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub against_snapshot: Option<PathBuf>,
+}
+
+/// Parse arguments and run; the returned exit status is the only thing `main` maps.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let global = commands::Global {
+        config: cli.config,
+        verbose: cli.verbose,
+    };
+    match cli.command {
+        Command::Snapshot(a) => commands::snapshot::run(
+            &global,
+            commands::snapshot::Options {
+                owner: a.owner,
+                api_key_file: a.api_key_file,
+                api_url: a.api_url,
+                out: a.out,
+                concurrency: a.concurrency,
+                explain_secrets: a.explain_secrets,
+            },
+        ),
+        Command::Generate(a) => commands::generate::run(
+            &global,
+            commands::generate::Options {
+                environment: a.environment,
+                snapshot: a.snapshot,
+                overlay: a.overlay,
+                out: a.out,
+                check: a.check,
+                strict: match a.strict {
+                    None => commands::generate::Strict::Off,
+                    Some(Strictness::Secrets) => commands::generate::Strict::Secrets,
+                    Some(Strictness::All) => commands::generate::Strict::All,
+                },
+            },
+        ),
+        Command::Validate(a) => commands::validate::run(
+            &global,
+            commands::validate::Options {
+                files: a.files,
+                format: match a.format {
+                    Format::Text => commands::OutputFormat::Text,
+                    Format::Json => commands::OutputFormat::Json,
+                    Format::Markdown => commands::OutputFormat::Markdown,
+                },
+                against_snapshot: a.against_snapshot,
+            },
+        ),
+    }
+}

@@ -1,0 +1,216 @@
+//! `stageprint.yaml`: the project configuration a person writes.
+//!
+//! It names the production workspace and which resources to read, the secret
+//! classification rules, API client settings, and the environments to generate (each an
+//! overlay and an output directory). Paths are relative to the config file's directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secrets::SecretRules;
+use crate::yaml::{self, InputError, Locations};
+
+pub const DEFAULT_CONFIG: &str = "stageprint.yaml";
+pub const CONFIG_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigFile {
+    pub version: u32,
+    pub production: Production,
+    /// Where the production snapshot is written and read.
+    #[serde(default = "default_snapshot")]
+    pub snapshot: PathBuf,
+    #[serde(default)]
+    pub secrets: Secrets,
+    #[serde(default)]
+    pub api: Api,
+    /// Environments to generate, by name (`staging`).
+    pub environments: BTreeMap<String, EnvironmentConfig>,
+}
+
+fn default_snapshot() -> PathBuf {
+    PathBuf::from("generated/production.snapshot.yaml")
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Production {
+    /// The workspace (owner) id: `tea-…` or `usr-…`.
+    pub owner: String,
+    /// Resource name patterns to read (all when empty).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Resource name patterns to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Secrets {
+    /// Env var key patterns that are always secret (in addition to the defaults).
+    #[serde(default)]
+    pub secret_keys: Vec<String>,
+    /// Env var key patterns that are never secret by name or entropy. Known token shapes
+    /// and credentials inside URLs stay secret regardless.
+    #[serde(default)]
+    pub not_secret_keys: Vec<String>,
+}
+
+impl Secrets {
+    pub fn rules(&self) -> SecretRules {
+        SecretRules {
+            secret_keys: self.secret_keys.clone(),
+            not_secret_keys: self.not_secret_keys.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Api {
+    /// Base URL of the Render API.
+    #[serde(default = "default_api_url")]
+    pub url: String,
+    /// Requests in flight at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Share of the rate-limit budget to leave for other tools using the same key (0–0.9).
+    #[serde(default = "default_headroom")]
+    pub headroom: f64,
+    /// Give up on the whole snapshot after this many seconds.
+    #[serde(default = "default_deadline")]
+    pub deadline_seconds: u64,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            url: default_api_url(),
+            concurrency: default_concurrency(),
+            headroom: default_headroom(),
+            deadline_seconds: default_deadline(),
+        }
+    }
+}
+
+pub const DEFAULT_API_URL: &str = "https://api.render.com/v1";
+
+fn default_api_url() -> String {
+    DEFAULT_API_URL.to_string()
+}
+fn default_concurrency() -> usize {
+    8
+}
+fn default_headroom() -> f64 {
+    0.2
+}
+fn default_deadline() -> u64 {
+    600
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    pub overlay: PathBuf,
+    pub out: PathBuf,
+}
+
+/// A loaded config with its paths resolved against the config file's directory.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+    pub locations: Locations,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read config {}: {e}\n  hint: run stageprint from the directory holding stageprint.yaml, or pass --config PATH",
+                path.display()
+            )
+        })?;
+        Ok(Config::parse(&text, path)?)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, InputError> {
+        let parsed = yaml::parse::<ConfigFile>(text, path)?;
+        let config = Config {
+            path: path.to_path_buf(),
+            file: parsed.value,
+            locations: parsed.locations,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), InputError> {
+        if self.file.version != CONFIG_VERSION {
+            return Err(self.locations.error(
+                "version",
+                format!("unsupported config version {} (this stageprint reads version {CONFIG_VERSION})", self.file.version),
+            ));
+        }
+        let owner = &self.file.production.owner;
+        if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
+            let mut e = self
+                .locations
+                .error("production.owner", "the workspace id must start with `tea-` (team) or `usr-` (personal)");
+            e.hint = Some("find it in the dashboard URL or with `GET /v1/owners`".into());
+            return Err(e);
+        }
+        let api = &self.file.api;
+        if api.concurrency == 0 || api.concurrency > 64 {
+            return Err(self.locations.error("api.concurrency", "concurrency must be between 1 and 64"));
+        }
+        if !(0.0..=0.9).contains(&api.headroom) {
+            return Err(self.locations.error("api.headroom", "headroom must be between 0 and 0.9"));
+        }
+        if self.file.environments.is_empty() {
+            return Err(self.locations.error("environments", "name at least one environment to generate"));
+        }
+        Ok(())
+    }
+
+    /// The directory paths in the config are relative to.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() { p.to_path_buf() } else { self.base_dir().join(p) }
+    }
+
+    pub fn snapshot_path(&self) -> PathBuf {
+        self.resolve(&self.file.snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "version: 1\nproduction:\n  owner: tea-x\nenvironments:\n  staging:\n    overlay: overlays/staging.yaml\n    out: generated/staging\n";
+
+    #[test]
+    fn parses_with_defaults() {
+        let c = Config::parse(GOOD, Path::new("stageprint.yaml")).unwrap();
+        assert_eq!(c.file.api.url, DEFAULT_API_URL);
+        assert_eq!(c.snapshot_path(), PathBuf::from("./generated/production.snapshot.yaml"));
+    }
+
+    #[test]
+    fn rejects_bad_owner_with_location() {
+        let text = GOOD.replace("tea-x", "srv-x");
+        let e = Config::parse(&text, Path::new("stageprint.yaml")).unwrap_err();
+        assert_eq!(e.span.to_string(), "stageprint.yaml:3:3");
+    }
+}

@@ -1,0 +1,770 @@
+//! The one conversion from API wire types into the domain model.
+//!
+//! It classifies secrets (their values go no further than this function), recognises
+//! values that point at production resources (using connection info, which exists only in
+//! memory here), translates API vocabulary into Blueprint vocabulary, resolves ids into
+//! names and placements, and sorts. Both the live snapshot and recorded responses go
+//! through it, so the committed snapshot is exactly what normalisation yields.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::*;
+use crate::secrets::{Classifier, Fingerprinter};
+use crate::snapshot::wire;
+
+pub struct ConvertOptions<'a> {
+    pub classifier: &'a Classifier,
+    pub fingerprinter: Option<&'a Fingerprinter>,
+}
+
+/// Something normalisation noticed but could carry on from. Never holds a value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning(pub String);
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Normalise a raw workspace into a sorted snapshot.
+pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let placements = placements(raw);
+    let recogniser = Recogniser::new(raw);
+    let vars = |vars: &[wire::EnvVar]| -> Vec<EnvVar> {
+        vars.iter().map(|v| env_var(v, opts, &recogniser)).collect()
+    };
+
+    let mut snapshot = Snapshot {
+        version: SNAPSHOT_VERSION,
+        workspace: Workspace {
+            id: raw.owner_id.clone(),
+            name: raw.owner.as_ref().and_then(|o| o.name.clone()),
+        },
+        services: Vec::new(),
+        databases: Vec::new(),
+        key_values: Vec::new(),
+        env_groups: Vec::new(),
+        projects: Vec::new(),
+        registry_credentials: raw.registry_credentials.iter().map(|c| c.name.clone()).collect(),
+        blueprints: Vec::new(),
+        skipped: Vec::new(),
+    };
+
+    // Env group links are listed on the group; the domain keeps them on the service.
+    let mut links: HashMap<&str, Vec<String>> = HashMap::new();
+    for g in &raw.env_groups {
+        for l in &g.service_links {
+            links.entry(l.id.as_str()).or_default().push(g.name.clone());
+        }
+    }
+
+    for rs in &raw.services {
+        let s = &rs.service;
+        match service(rs, placements.get(s.environment_id.as_deref().unwrap_or("")).cloned()) {
+            Ok(mut svc) => {
+                svc.env_vars = vars(&rs.env_vars);
+                svc.secret_files = secret_files(&rs.secret_files, opts);
+                svc.env_groups = links.get(s.id.as_str()).cloned().unwrap_or_default();
+                snapshot.services.push(svc);
+            }
+            Err(reason) => {
+                warnings.push(Warning(format!("skipped service {} ({}): {reason}", s.name, s.id)));
+                snapshot.skipped.push(Skipped {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    reason,
+                });
+            }
+        }
+    }
+
+    for g in &raw.env_groups {
+        snapshot.env_groups.push(EnvGroup {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            environment: g.environment_id.as_deref().and_then(|e| placements.get(e).cloned()),
+            env_vars: vars(&g.env_vars),
+            secret_files: secret_files(&g.secret_files, opts),
+        });
+    }
+
+    for rp in &raw.postgres {
+        let p = &rp.postgres;
+        if p.role.as_deref() == Some("replica") || p.primary_postgres_id.is_some() {
+            // Replicas are listed alongside primaries; they belong to their primary.
+            continue;
+        }
+        let mut db = database(rp, placements.get(p.environment_id.as_deref().unwrap_or("")).cloned());
+        if db.plan.is_none() {
+            warnings.push(Warning(format!(
+                "database {}: plan {} has no Blueprint spelling",
+                p.name,
+                db.api_plan.as_deref().unwrap_or("(none)")
+            )));
+        }
+        db.network = postgres_network(rp);
+        snapshot.databases.push(db);
+    }
+
+    for rk in &raw.key_values {
+        let k = &rk.key_value;
+        let options = k.options.clone().unwrap_or(wire::KeyValueOptions {
+            maxmemory_policy: None,
+            persistence_mode: None,
+        });
+        let (plan, api_plan) = split_plan(k.plan.as_deref(), |p| blueprint_service_plan(p).map(str::to_string));
+        snapshot.key_values.push(KeyValue {
+            id: k.id.clone(),
+            name: k.name.clone(),
+            environment: k.environment_id.as_deref().and_then(|e| placements.get(e).cloned()),
+            plan,
+            api_plan,
+            region: k.region.clone(),
+            maxmemory_policy: options.maxmemory_policy.map(|p| p.replace('_', "-")),
+            ip_allow_list: ip_rules(k.ip_allow_list.as_deref().unwrap_or_default()),
+            network: key_value_network(rk),
+            unexpressed: Unexpressed {
+                persistence_mode: options.persistence_mode,
+                version: k.version.clone(),
+                ..Default::default()
+            },
+        });
+    }
+
+    let mut envs_by_project: BTreeMap<&str, Vec<Environment>> = BTreeMap::new();
+    for e in &raw.environments {
+        envs_by_project.entry(e.project_id.as_str()).or_default().push(Environment {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            network_isolation: e.network_isolation_enabled.unwrap_or(false),
+            protected: e.protected_status.as_deref() == Some("protected"),
+            ip_allow_list: e.ip_allow_list.as_deref().map(ip_rules),
+        });
+    }
+    for p in &raw.projects {
+        snapshot.projects.push(Project {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            environments: envs_by_project.remove(p.id.as_str()).unwrap_or_default(),
+        });
+    }
+
+    for b in &raw.blueprints {
+        snapshot.blueprints.push(Blueprint {
+            id: b.id.clone(),
+            name: b.name.clone(),
+            repo: b.repo.clone(),
+            branch: b.branch.clone(),
+            path: b.path.clone(),
+            resources: b.resources.iter().map(|r| r.name.clone()).collect(),
+        });
+    }
+
+    snapshot.sort();
+    warnings.sort();
+    (snapshot, warnings)
+}
+
+/// Environment id → (project name, environment name).
+fn placements(raw: &wire::RawWorkspace) -> HashMap<String, Placement> {
+    let projects: HashMap<&str, &str> = raw.projects.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+    raw.environments
+        .iter()
+        .map(|e| {
+            let project = projects.get(e.project_id.as_str()).copied().unwrap_or(e.project_id.as_str());
+            (
+                e.id.clone(),
+                Placement {
+                    project: project.to_string(),
+                    environment: e.name.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_ref().filter(|v| !v.is_empty()).cloned()
+}
+
+fn split_plan(api: Option<&str>, map: impl Fn(&str) -> Option<String>) -> (Option<String>, Option<String>) {
+    match api {
+        None => (None, None),
+        Some(p) => match map(p) {
+            Some(b) => (Some(b), None),
+            None => (None, Some(p.to_string())),
+        },
+    }
+}
+
+fn ip_rules(list: &[wire::CidrBlock]) -> Vec<IpRule> {
+    let mut v: Vec<IpRule> = list
+        .iter()
+        .map(|c| IpRule {
+            source: c.cidr_block.clone(),
+            description: c.description.clone().filter(|d| !d.is_empty()),
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn auto_deploy(s: &wire::Service) -> String {
+    match (s.auto_deploy_trigger.as_deref(), s.auto_deploy.as_deref()) {
+        (Some(t), _) => t.to_string(),
+        (None, Some("no")) => "off".into(),
+        _ => "commit".into(),
+    }
+}
+
+fn previews(p: &Option<wire::Previews>, legacy: &Option<String>) -> Option<String> {
+    match (p.as_ref().and_then(|p| p.generation.clone()), legacy.as_deref()) {
+        (Some(g), _) => Some(g),
+        (None, Some("yes")) => Some("automatic".into()),
+        (None, Some("no")) => Some("off".into()),
+        _ => None,
+    }
+}
+
+fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Service, String> {
+    let s = &rs.service;
+    let kind = match s.service_type.as_str() {
+        "web_service" => ServiceKind::Web,
+        "private_service" => ServiceKind::Pserv,
+        "background_worker" => ServiceKind::Worker,
+        "cron_job" => ServiceKind::Cron,
+        "static_site" => ServiceKind::Static,
+        other => return Err(format!("service type `{other}` has no Blueprint equivalent in this version")),
+    };
+    let mut out = Service {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        kind,
+        runtime: "static".into(),
+        slug: s.slug.clone(),
+        environment,
+        repo: non_empty(&s.repo),
+        branch: non_empty(&s.branch),
+        root_dir: non_empty(&s.root_dir),
+        image: None,
+        registry_credential: None,
+        auto_deploy_trigger: auto_deploy(s),
+        build_filter: s.build_filter.as_ref().map(|f| BuildFilter {
+            paths: f.paths.clone(),
+            ignored_paths: f.ignored_paths.clone(),
+        }),
+        plan: None,
+        api_plan: None,
+        region: None,
+        num_instances: None,
+        scaling: None,
+        disk: None,
+        health_check_path: None,
+        build_command: None,
+        start_command: None,
+        pre_deploy_command: None,
+        docker_command: None,
+        docker_context: None,
+        dockerfile_path: None,
+        schedule: None,
+        static_publish_path: None,
+        max_shutdown_delay_seconds: None,
+        previews: None,
+        ip_allow_list: None,
+        render_subdomain_policy: None,
+        domains: rs
+            .custom_domains
+            .iter()
+            // Render re-creates the www ↔ apex redirect itself.
+            .filter(|d| d.redirect_for_name.as_deref().unwrap_or("").is_empty())
+            .map(|d| d.name.clone())
+            .collect(),
+        headers: rs
+            .headers
+            .iter()
+            .map(|h| Header {
+                path: h.path.clone(),
+                name: h.name.clone(),
+                value: h.value.clone(),
+            })
+            .collect(),
+        routes: {
+            let mut r: Vec<&wire::Route> = rs.routes.iter().collect();
+            r.sort_by_key(|r| r.priority.unwrap_or(i64::MAX));
+            r.iter()
+                .map(|r| Route {
+                    route_type: r.route_type.clone(),
+                    source: r.source.clone(),
+                    destination: r.destination.clone(),
+                })
+                .collect()
+        },
+        env_groups: Vec::new(),
+        env_vars: Vec::new(),
+        secret_files: Vec::new(),
+        network: Network::default(),
+        unexpressed: Unexpressed {
+            notify_on_fail: s.notify_on_fail.clone().filter(|n| n != "default"),
+            suspended: s.suspended.as_deref() == Some("suspended"),
+            ..Default::default()
+        },
+    };
+
+    let plan = |out: &mut Service, api: &Option<String>| {
+        let (p, a) = split_plan(api.as_deref(), |p| blueprint_service_plan(p).map(str::to_string));
+        out.plan = p;
+        out.api_plan = a;
+    };
+    let env_specific = |out: &mut Service, e: &wire::EnvSpecificDetails| match e {
+        wire::EnvSpecificDetails::Native(n) => {
+            out.build_command = n.build_command.clone();
+            out.start_command = n.start_command.clone();
+            out.pre_deploy_command = non_empty(&n.pre_deploy_command);
+        }
+        wire::EnvSpecificDetails::Docker(d) => {
+            out.docker_command = non_empty(&d.docker_command);
+            out.docker_context = non_empty(&d.docker_context);
+            out.dockerfile_path = non_empty(&d.dockerfile_path);
+            out.pre_deploy_command = non_empty(&d.pre_deploy_command);
+            if let Some(c) = &d.registry_credential {
+                out.registry_credential = Some(c.name.clone());
+            }
+        }
+    };
+
+    match &s.details {
+        wire::ServiceDetails::Web(d) | wire::ServiceDetails::Private(d) | wire::ServiceDetails::Worker(d) => {
+            out.runtime = d.runtime.clone();
+            plan(&mut out, &d.plan);
+            out.region = d.region.clone();
+            env_specific(&mut out, &d.env_specific);
+            match &d.autoscaling {
+                Some(a) if a.enabled => {
+                    let crit = a.criteria.as_ref();
+                    let pct = |c: Option<&wire::AutoscalingCriterion>| c.filter(|c| c.enabled).map(|c| c.percentage);
+                    out.scaling = Some(Scaling {
+                        min_instances: a.min,
+                        max_instances: a.max,
+                        target_cpu_percent: pct(crit.and_then(|c| c.cpu.as_ref())),
+                        target_memory_percent: pct(crit.and_then(|c| c.memory.as_ref())),
+                    });
+                }
+                _ => out.num_instances = d.num_instances,
+            }
+            out.disk = d.disk.as_ref().map(|d| Disk {
+                name: d.name.clone(),
+                mount_path: d.mount_path.clone(),
+                size_gb: d.size_gb,
+            });
+            if kind == ServiceKind::Web {
+                out.health_check_path = non_empty(&d.health_check_path);
+                out.render_subdomain_policy = d.render_subdomain_policy.clone();
+                out.ip_allow_list = d.ip_allow_list.as_deref().map(ip_rules);
+            }
+            out.max_shutdown_delay_seconds = d.max_shutdown_delay_seconds;
+            out.previews = previews(&d.previews, &d.pull_request_previews_enabled);
+            out.unexpressed.build_plan = d.build_plan.clone().filter(|p| p != "starter");
+            out.unexpressed.maintenance_mode = d
+                .maintenance_mode
+                .as_ref()
+                .filter(|m| m.enabled)
+                .map(|m| MaintenanceMode {
+                    enabled: m.enabled,
+                    uri: non_empty(&m.uri),
+                });
+            out.unexpressed.cache_profile = d.cache.as_ref().and_then(|c| c.profile.clone());
+            out.unexpressed.internal_routing = d.internal_routing.clone();
+            out.network = server_network(s, d);
+        }
+        wire::ServiceDetails::Cron(d) => {
+            out.runtime = d.runtime.clone();
+            plan(&mut out, &d.plan);
+            out.region = d.region.clone();
+            out.schedule = Some(d.schedule.clone());
+            env_specific(&mut out, &d.env_specific);
+            out.unexpressed.build_plan = d.build_plan.clone().filter(|p| p != "starter");
+        }
+        wire::ServiceDetails::Static(d) => {
+            out.build_command = d.build_command.clone();
+            out.static_publish_path = d.publish_path.clone();
+            out.previews = previews(&d.previews, &d.pull_request_previews_enabled);
+            out.render_subdomain_policy = d.render_subdomain_policy.clone();
+            out.ip_allow_list = d.ip_allow_list.as_deref().map(ip_rules);
+            out.unexpressed.build_plan = d.build_plan.clone().filter(|p| p != "starter");
+            out.network.url = d.url.clone();
+            if let Some(h) = d.url.as_deref().and_then(url_host) {
+                out.network.hosts.push(h);
+            }
+        }
+        wire::ServiceDetails::Other(_) => unreachable!("unknown types are rejected above"),
+    }
+
+    if out.runtime == "image" {
+        out.image = s.image_path.clone().filter(|p| !p.is_empty()).map(|url| Image {
+            url,
+            credential: s.registry_credential.as_ref().map(|c| c.name.clone()),
+        });
+    } else if out.registry_credential.is_none() {
+        out.registry_credential = s.registry_credential.as_ref().map(|c| c.name.clone());
+    }
+    Ok(out)
+}
+
+/// Public URL, host names and private ports of a web service, private service or worker.
+fn server_network(s: &wire::Service, d: &wire::ServerDetails) -> Network {
+    let mut n = Network::default();
+    let url = d.url.as_deref().unwrap_or("");
+    if url.contains("://") {
+        n.url = Some(url.to_string());
+        if let Some(h) = url_host(url) {
+            n.hosts.push(h);
+        }
+    } else if let Some((host, port)) = url.rsplit_once(':') {
+        // Private services report `host:port`.
+        n.hosts.push(host.to_string());
+        if let Ok(p) = port.parse() {
+            n.ports.push(p);
+        }
+    }
+    if let Some(slug) = &s.slug {
+        if !d.open_ports.is_empty() {
+            n.hosts.push(slug.clone());
+        }
+    }
+    n.ports.extend(d.open_ports.iter().map(|p| p.port));
+    n
+}
+
+/// Host of a URL, without userinfo or port.
+pub(crate) fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let host = match host.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+fn url_port(url: &str) -> Option<u16> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    host.rsplit_once(':')?.1.parse().ok()
+}
+
+fn database(rp: &wire::RawPostgres, environment: Option<Placement>) -> Database {
+    let p = &rp.postgres;
+    let (plan, api_plan) = split_plan(p.plan.as_deref(), blueprint_postgres_plan);
+    Database {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        environment,
+        database_name: p.database_name.clone(),
+        user: p.database_user.clone(),
+        plan,
+        api_plan,
+        region: p.region.clone(),
+        postgres_major_version: p.version.clone(),
+        disk_size_gb: p.disk_size_gb,
+        storage_autoscaling_enabled: p.disk_autoscaling_enabled,
+        high_availability: p.high_availability_enabled.unwrap_or(false),
+        ip_allow_list: p.ip_allow_list.as_deref().map(ip_rules),
+        read_replicas: p
+            .read_replicas
+            .iter()
+            .map(|r| ReadReplica {
+                id: r.id.clone(),
+                name: r.name.clone(),
+            })
+            .collect(),
+        network: Network::default(),
+        unexpressed: Unexpressed {
+            connection_pool: p.connection_pool.clone().filter(|c| c != "none"),
+            parameter_overrides: p.parameter_overrides.clone().unwrap_or_default(),
+            suspended: p.suspended.as_deref() == Some("suspended"),
+            ..Default::default()
+        },
+    }
+}
+
+fn postgres_network(rp: &wire::RawPostgres) -> Network {
+    let mut n = Network::default();
+    let id = &rp.postgres.id;
+    n.hosts.push(id.clone());
+    for replica in &rp.postgres.read_replicas {
+        n.hosts.push(replica.id.clone());
+    }
+    if let Some(c) = &rp.connection {
+        for s in [&c.internal_connection_string, &c.external_connection_string].into_iter().flatten() {
+            if let Some(h) = url_host(s) {
+                if h.contains(id.as_str()) {
+                    n.hosts.push(h);
+                }
+            }
+            if let Some(p) = url_port(s) {
+                n.ports.push(p);
+            }
+        }
+    }
+    n.hosts.sort();
+    n.hosts.dedup();
+    n.ports.sort();
+    n.ports.dedup();
+    n
+}
+
+fn key_value_network(rk: &wire::RawKeyValue) -> Network {
+    let mut n = Network::default();
+    let id = &rk.key_value.id;
+    n.hosts.push(id.clone());
+    if let Some(c) = &rk.connection {
+        for s in [&c.internal_connection_string, &c.external_connection_string].into_iter().flatten() {
+            // External hosts are regional and shared (`oregon-keyvalue.render.com`); only
+            // hosts naming this instance identify it.
+            if let Some(h) = url_host(s) {
+                if h.contains(id.as_str()) {
+                    n.hosts.push(h);
+                }
+            }
+            if let Some(p) = url_port(s) {
+                n.ports.push(p);
+            }
+        }
+    }
+    n.hosts.sort();
+    n.hosts.dedup();
+    n.ports.sort();
+    n.ports.dedup();
+    n
+}
+
+fn secret_files(files: &[wire::SecretFile], opts: &ConvertOptions) -> Vec<SecretFile> {
+    files
+        .iter()
+        .map(|f| SecretFile {
+            name: f.name.clone(),
+            fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(&f.content)),
+        })
+        .collect()
+}
+
+fn env_var(v: &wire::EnvVar, opts: &ConvertOptions, recogniser: &Recogniser) -> EnvVar {
+    let refers_to = recogniser.recognise(&v.key, &v.value);
+    match opts.classifier.classify(&v.key, &v.value) {
+        Some(rule) => EnvVar {
+            key: v.key.clone(),
+            value: None,
+            secret: Some(Secret {
+                rule,
+                fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(&v.value)),
+            }),
+            refers_to,
+        },
+        None => EnvVar {
+            key: v.key.clone(),
+            value: Some(v.value.clone()),
+            secret: None,
+            refers_to,
+        },
+    }
+}
+
+#[derive(Clone)]
+struct Target {
+    resource: ResourceKind,
+    name: String,
+    property: String,
+}
+
+/// Recognises values that point at a production resource: exact matches of connection
+/// strings, hosts, URLs and passwords (from connection info held in memory), and values
+/// that contain a resource-specific host or id (one automaton pass, so the cost does not
+/// grow with the number of resources per value).
+struct Recogniser {
+    exact: HashMap<String, Target>,
+    /// Values that need a key-name hint (`*PORT*`, `*USER*`, `*DATABASE*`): too common alone.
+    hinted: HashMap<String, Vec<(Target, &'static [&'static str])>>,
+    contains: Option<AhoCorasick>,
+    contains_targets: Vec<Target>,
+}
+
+const PORT_HINT: &[&str] = &["PORT"];
+const USER_HINT: &[&str] = &["USER"];
+const DB_NAME_HINT: &[&str] = &["DB", "DATABASE", "NAME"];
+
+impl Recogniser {
+    fn new(raw: &wire::RawWorkspace) -> Self {
+        let mut exact = HashMap::new();
+        let mut hinted: HashMap<String, Vec<(Target, &'static [&'static str])>> = HashMap::new();
+        let mut needles = Vec::new();
+        let mut contains_targets = Vec::new();
+        let t = |resource, name: &str, property: &str| Target {
+            resource,
+            name: name.to_string(),
+            property: property.to_string(),
+        };
+
+        for rp in &raw.postgres {
+            let p = &rp.postgres;
+            if p.role.as_deref() == Some("replica") {
+                continue;
+            }
+            let db = |prop: &str| t(ResourceKind::Database, &p.name, prop);
+            if let Some(c) = &rp.connection {
+                for s in [
+                    &c.internal_connection_string,
+                    &c.external_connection_string,
+                    &c.internal_connection_pool_string,
+                    &c.external_connection_pool_string,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    exact.insert(s.clone(), db("connectionString"));
+                    if let Some(h) = url_host(s) {
+                        exact.insert(h, db("host"));
+                    }
+                    if let Some(port) = url_port(s) {
+                        hinted.entry(port.to_string()).or_default().push((db("port"), PORT_HINT));
+                    }
+                }
+                if let Some(pw) = c.password.as_ref().filter(|p| p.len() >= 8) {
+                    exact.insert(pw.clone(), db("password"));
+                }
+            }
+            if let Some(u) = &p.database_user {
+                hinted.entry(u.clone()).or_default().push((db("user"), USER_HINT));
+            }
+            if let Some(d) = &p.database_name {
+                hinted.entry(d.clone()).or_default().push((db("database"), DB_NAME_HINT));
+            }
+            exact.insert(p.id.clone(), db("host"));
+            needles.push(p.id.clone());
+            contains_targets.push(db("connectionString"));
+        }
+
+        for rk in &raw.key_values {
+            let k = &rk.key_value;
+            let kv = |prop: &str| t(ResourceKind::KeyValue, &k.name, prop);
+            if let Some(c) = &rk.connection {
+                for s in [&c.internal_connection_string, &c.external_connection_string].into_iter().flatten() {
+                    exact.insert(s.clone(), kv("connectionString"));
+                    if let Some(port) = url_port(s) {
+                        hinted.entry(port.to_string()).or_default().push((kv("port"), PORT_HINT));
+                    }
+                }
+            }
+            exact.insert(k.id.clone(), kv("host"));
+            needles.push(k.id.clone());
+            contains_targets.push(kv("connectionString"));
+        }
+
+        for rs in &raw.services {
+            let s = &rs.service;
+            let svc = |prop: &str| t(ResourceKind::Service, &s.name, prop);
+            let (url, ports) = match &s.details {
+                wire::ServiceDetails::Web(d) | wire::ServiceDetails::Private(d) | wire::ServiceDetails::Worker(d) => {
+                    (d.url.clone(), d.open_ports.iter().map(|p| p.port).collect::<Vec<_>>())
+                }
+                wire::ServiceDetails::Static(d) => (d.url.clone(), Vec::new()),
+                _ => (None, Vec::new()),
+            };
+            if let Some(url) = url.filter(|u| u.contains("://")) {
+                exact.insert(url.clone(), svc("envVarKey:RENDER_EXTERNAL_URL"));
+                exact.insert(format!("{url}/"), svc("envVarKey:RENDER_EXTERNAL_URL"));
+                if let Some(h) = url_host(&url) {
+                    exact.insert(h.clone(), svc("envVarKey:RENDER_EXTERNAL_HOSTNAME"));
+                    needles.push(h);
+                    contains_targets.push(svc("envVarKey:RENDER_EXTERNAL_URL"));
+                }
+            }
+            if let Some(slug) = &s.slug {
+                for port in &ports {
+                    let hp = format!("{slug}:{port}");
+                    exact.insert(hp.clone(), svc("hostport"));
+                    needles.push(hp);
+                    contains_targets.push(svc("hostport"));
+                }
+                if !ports.is_empty() {
+                    hinted.entry(slug.clone()).or_default().push((svc("host"), &["HOST"]));
+                }
+            }
+        }
+
+        let contains = (!needles.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&needles)
+                .expect("needles are plain strings")
+        });
+        Recogniser {
+            exact,
+            hinted,
+            contains,
+            contains_targets,
+        }
+    }
+
+    fn recognise(&self, key: &str, value: &str) -> Option<Reference> {
+        let reference = |t: &Target, matched| Reference {
+            resource: t.resource,
+            name: t.name.clone(),
+            property: t.property.clone(),
+            matched,
+        };
+        if value.is_empty() {
+            return None;
+        }
+        if let Some(t) = self.exact.get(value) {
+            return Some(reference(t, Match::Exact));
+        }
+        if let Some(candidates) = self.hinted.get(value) {
+            let upper = key.to_ascii_uppercase();
+            let fitting: Vec<&Target> = candidates
+                .iter()
+                .filter(|(_, hints)| hints.iter().any(|h| upper.contains(h)))
+                .map(|(t, _)| t)
+                .collect();
+            if let [only] = fitting.as_slice() {
+                return Some(reference(only, Match::Exact));
+            }
+        }
+        let ac = self.contains.as_ref()?;
+        let m = ac.find(value)?;
+        let t = &self.contains_targets[m.pattern().as_usize()];
+        let mut r = reference(t, Match::Contains);
+        if r.resource != ResourceKind::Service {
+            // A URL with the resource's scheme is a connection string with extras;
+            // anything else carries the host.
+            let lower = value.to_ascii_lowercase();
+            let is_url = match r.resource {
+                ResourceKind::Database => lower.starts_with("postgres"),
+                _ => lower.starts_with("redis") || lower.starts_with("rediss"),
+            };
+            if !is_url {
+                r.property = "host".into();
+            }
+        }
+        Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(url_host("postgresql://u:p@dpg-x-a.oregon-postgres.render.com:5432/db").as_deref(), Some("dpg-x-a.oregon-postgres.render.com"));
+        assert_eq!(url_port("redis://red-x:6379").map(|p| p.to_string()).as_deref(), Some("6379"));
+        assert_eq!(url_host("https://a.onrender.com").as_deref(), Some("a.onrender.com"));
+        assert_eq!(url_host("not a url"), None);
+    }
+}

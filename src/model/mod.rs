@@ -1,0 +1,703 @@
+//! The domain model: a production workspace in our words, normalised and sorted.
+//!
+//! This is what `generated/production.snapshot.yaml` holds. It carries everything a
+//! Blueprint can express, in Blueprint vocabulary (`pserv`, `pro plus`, `allkeys-lru`),
+//! plus what a Blueprint cannot express (secret files, maintenance mode, plans without a
+//! Blueprint spelling, connection pooling) so the report can name it. Secret values are
+//! never here: a secret carries the rule that classified it and, when a fingerprint key
+//! is configured, a keyed fingerprint. Non-secret network identities (hosts, ports, ids)
+//! are kept so later stages can recognise production in staging values.
+
+pub mod convert;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use convert::{ConvertOptions, Warning, normalise};
+
+/// The snapshot format version this build reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version; a newer file than this build understands is refused.
+    pub version: u32,
+    pub workspace: Workspace,
+    #[serde(default)]
+    pub services: Vec<Service>,
+    #[serde(default)]
+    pub databases: Vec<Database>,
+    #[serde(default)]
+    pub key_values: Vec<KeyValue>,
+    #[serde(default)]
+    pub env_groups: Vec<EnvGroup>,
+    #[serde(default)]
+    pub projects: Vec<Project>,
+    /// Names of the registry credentials in the workspace (credentials are referenced by name).
+    #[serde(default)]
+    pub registry_credentials: Vec<String>,
+    /// Blueprints that already manage resources in this workspace.
+    #[serde(default)]
+    pub blueprints: Vec<Blueprint>,
+    /// Resources read but not modelled (unknown service types, suspended previews, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Workspace {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Web,
+    Pserv,
+    Worker,
+    Cron,
+    Static,
+}
+
+impl ServiceKind {
+    /// The Blueprint `type` (static sites are `web` with `runtime: static`).
+    pub fn blueprint_type(self) -> &'static str {
+        match self {
+            ServiceKind::Web | ServiceKind::Static => "web",
+            ServiceKind::Pserv => "pserv",
+            ServiceKind::Worker => "worker",
+            ServiceKind::Cron => "cron",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Web => "web",
+            ServiceKind::Pserv => "pserv",
+            ServiceKind::Worker => "worker",
+            ServiceKind::Cron => "cron",
+            ServiceKind::Static => "static",
+        }
+    }
+
+    /// Web, private service or worker: the kinds with instances, disks and scaling.
+    pub fn is_server(self) -> bool {
+        matches!(self, ServiceKind::Web | ServiceKind::Pserv | ServiceKind::Worker)
+    }
+}
+
+/// Where a resource lives: a project's environment, by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Placement {
+    pub project: String,
+    pub environment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub kind: ServiceKind,
+    /// Blueprint runtime: `node`, `python`, …, `docker`, `image`, or `static`.
+    pub runtime: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Placement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    /// Registry credential (by name) for pulling private base images in a Docker build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_credential: Option<String>,
+    /// `commit`, `checksPass` or `off`.
+    pub auto_deploy_trigger: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_filter: Option<BuildFilter>,
+    /// Blueprint plan spelling; absent for static sites and for API plans with no
+    /// Blueprint spelling (then `apiPlan` says which).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_instances: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<Scaling>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Disk>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_deploy_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_context: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_publish_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_shutdown_delay_seconds: Option<u32>,
+    /// Service PR previews: `off`, `manual` or `automatic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previews: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_allow_list: Option<Vec<IpRule>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_subdomain_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+    /// In priority order (the API's `priority`); a Blueprint has only list order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    /// Env groups linked to this service, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_vars: Vec<EnvVar>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_files: Vec<SecretFile>,
+    /// How other services and the internet reach it.
+    #[serde(default, skip_serializing_if = "Network::is_empty")]
+    pub network: Network,
+    /// Settings a Blueprint cannot express.
+    #[serde(default, skip_serializing_if = "Unexpressed::is_empty")]
+    pub unexpressed: Unexpressed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Image {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BuildFilter {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub ignored_paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scaling {
+    pub min_instances: u32,
+    pub max_instances: u32,
+    #[serde(default, rename = "targetCPUPercent", skip_serializing_if = "Option::is_none")]
+    pub target_cpu_percent: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_memory_percent: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Disk {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, rename = "sizeGB", skip_serializing_if = "Option::is_none")]
+    pub size_gb: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IpRule {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Header {
+    pub path: String,
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Route {
+    #[serde(rename = "type")]
+    pub route_type: String,
+    pub source: String,
+    pub destination: String,
+}
+
+/// An environment variable. A secret has no value: only the rule that classified it and,
+/// when a fingerprint key is configured, a keyed fingerprint of the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVar {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Secret>,
+    /// The production resource the value points at, recognised at snapshot time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refers_to: Option<Reference>,
+}
+
+impl EnvVar {
+    pub fn is_secret(&self) -> bool {
+        self.secret.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Secret {
+    /// Why the value was classified secret (a rule name, never the value).
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceKind {
+    Service,
+    Database,
+    KeyValue,
+    EnvGroup,
+}
+
+impl ResourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Service => "service",
+            ResourceKind::Database => "database",
+            ResourceKind::KeyValue => "key value",
+            ResourceKind::EnvGroup => "env group",
+        }
+    }
+}
+
+/// A production resource an env var value points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reference {
+    pub resource: ResourceKind,
+    /// Production name of the resource.
+    pub name: String,
+    /// Blueprint property: `connectionString`, `host`, `port`, `hostport`, `user`,
+    /// `password`, `database`, or `envVarKey:RENDER_EXTERNAL_URL`-style service keys.
+    pub property: String,
+    /// `exact` when the value is the property itself; `contains` when the value wraps it
+    /// (a query string, a path, a scheme): only the bare property can be referenced.
+    #[serde(rename = "match")]
+    pub matched: Match,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    Exact,
+    Contains,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretFile {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+/// Non-secret network identities of a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Network {
+    /// Public URL (`https://<slug>.onrender.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Host names that reach only this resource (internal and external).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<u16>,
+}
+
+impl Network {
+    pub fn is_empty(&self) -> bool {
+        self.url.is_none() && self.hosts.is_empty() && self.ports.is_empty()
+    }
+}
+
+/// Settings production has that no Blueprint field can carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Unexpressed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_mode: Option<MaintenanceMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_on_fail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_routing: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspended: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_pool: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameter_overrides: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistence_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl Unexpressed {
+    pub fn is_empty(&self) -> bool {
+        self == &Unexpressed::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceMode {
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Database {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Placement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres_major_version: Option<String>,
+    #[serde(default, rename = "diskSizeGB", skip_serializing_if = "Option::is_none")]
+    pub disk_size_gb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_autoscaling_enabled: Option<bool>,
+    #[serde(default)]
+    pub high_availability: bool,
+    /// `None`: the API returned no list (allow all with credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_allow_list: Option<Vec<IpRule>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_replicas: Vec<ReadReplica>,
+    #[serde(default, skip_serializing_if = "Network::is_empty")]
+    pub network: Network,
+    #[serde(default, skip_serializing_if = "Unexpressed::is_empty")]
+    pub unexpressed: Unexpressed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReadReplica {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyValue {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Placement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxmemory_policy: Option<String>,
+    #[serde(default)]
+    pub ip_allow_list: Vec<IpRule>,
+    #[serde(default, skip_serializing_if = "Network::is_empty")]
+    pub network: Network,
+    #[serde(default, skip_serializing_if = "Unexpressed::is_empty")]
+    pub unexpressed: Unexpressed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvGroup {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Placement>,
+    #[serde(default)]
+    pub env_vars: Vec<EnvVar>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_files: Vec<SecretFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub network_isolation: bool,
+    #[serde(default)]
+    pub protected: bool,
+    /// Environment-level inbound IP rules (no Blueprint field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_allow_list: Option<Vec<IpRule>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Blueprint {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Names of the resources it manages.
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Skipped {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+impl Snapshot {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// Every production resource name, with its kind.
+    pub fn resource_names(&self) -> impl Iterator<Item = (ResourceKind, &str)> {
+        self.services
+            .iter()
+            .map(|s| (ResourceKind::Service, s.name.as_str()))
+            .chain(self.databases.iter().map(|d| (ResourceKind::Database, d.name.as_str())))
+            .chain(self.key_values.iter().map(|k| (ResourceKind::KeyValue, k.name.as_str())))
+            .chain(self.env_groups.iter().map(|g| (ResourceKind::EnvGroup, g.name.as_str())))
+    }
+
+    /// Sort everything that reaches output; API order is not a contract.
+    pub fn sort(&mut self) {
+        self.services.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for s in &mut self.services {
+            s.env_vars.sort_by(|a, b| a.key.cmp(&b.key));
+            s.secret_files.sort_by(|a, b| a.name.cmp(&b.name));
+            s.env_groups.sort();
+            s.env_groups.dedup();
+            s.domains.sort();
+            s.domains.dedup();
+            s.headers.sort();
+            s.network.hosts.sort();
+            s.network.hosts.dedup();
+            s.network.ports.sort();
+            s.network.ports.dedup();
+        }
+        self.databases.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for d in &mut self.databases {
+            d.read_replicas.sort_by(|a, b| a.name.cmp(&b.name));
+            d.network.hosts.sort();
+            d.network.hosts.dedup();
+            if let Some(list) = &mut d.ip_allow_list {
+                list.sort();
+            }
+        }
+        self.key_values.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for k in &mut self.key_values {
+            k.ip_allow_list.sort();
+            k.network.hosts.sort();
+            k.network.hosts.dedup();
+        }
+        self.env_groups.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for g in &mut self.env_groups {
+            g.env_vars.sort_by(|a, b| a.key.cmp(&b.key));
+            g.secret_files.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.projects.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for p in &mut self.projects {
+            p.environments.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        }
+        self.registry_credentials.sort();
+        self.registry_credentials.dedup();
+        self.blueprints.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for b in &mut self.blueprints {
+            b.resources.sort();
+        }
+        self.skipped.sort();
+    }
+}
+
+/// Blueprint plan spelling for a compute service or Key Value API plan, if one exists.
+pub fn blueprint_service_plan(api: &str) -> Option<&'static str> {
+    Some(match api {
+        "free" => "free",
+        "starter" => "starter",
+        "standard" => "standard",
+        "pro" => "pro",
+        "pro_plus" => "pro plus",
+        "pro_max" => "pro max",
+        "pro_ultra" => "pro ultra",
+        _ => return None,
+    })
+}
+
+/// Blueprint plan spelling for a Postgres API plan, if one exists.
+pub fn blueprint_postgres_plan(api: &str) -> Option<String> {
+    match api {
+        "free" | "starter" | "standard" | "pro" => Some(api.to_string()),
+        "pro_plus" => Some("pro plus".into()),
+        "custom" => None,
+        _ if BLUEPRINT_SIZED_PLANS.contains(&api.replace('_', "-").as_str()) => Some(api.replace('_', "-")),
+        _ => None,
+    }
+}
+
+/// Postgres plans of the legacy family: no new database can be created on them.
+pub fn is_legacy_postgres_plan(plan: &str) -> bool {
+    matches!(plan, "starter" | "standard" | "pro" | "pro plus")
+}
+
+/// Sized Postgres plans in Blueprint spelling.
+pub const BLUEPRINT_SIZED_PLANS: &[&str] = &[
+    "basic-256mb",
+    "basic-1gb",
+    "basic-4gb",
+    "pro-4gb",
+    "pro-8gb",
+    "pro-16gb",
+    "pro-32gb",
+    "pro-64gb",
+    "pro-128gb",
+    "pro-192gb",
+    "pro-256gb",
+    "pro-384gb",
+    "pro-512gb",
+    "accelerated-16gb",
+    "accelerated-32gb",
+    "accelerated-64gb",
+    "accelerated-128gb",
+    "accelerated-256gb",
+    "accelerated-384gb",
+    "accelerated-512gb",
+    "accelerated-768gb",
+    "accelerated-1024gb",
+];
+
+/// Compute plans a Blueprint accepts, smallest first.
+pub const BLUEPRINT_SERVICE_PLANS: &[&str] = &[
+    "free",
+    "starter",
+    "standard",
+    "pro",
+    "pro plus",
+    "pro max",
+    "pro ultra",
+];
+
+/// The first line of every generated file.
+pub const GENERATED_HEADER: &str = "# @generated by stageprint — do not edit";
+
+impl Snapshot {
+    /// The snapshot file's text: a header, then the snapshot as block YAML.
+    pub fn to_yaml(&self) -> String {
+        let value = serde_json::to_value(self).expect("the snapshot serialises");
+        let mut out = String::new();
+        out.push_str(GENERATED_HEADER);
+        out.push_str(" (regenerate with `stageprint snapshot`)\n");
+        out.push_str("# Production, normalised and sorted. Secret values are never stored: a secret keeps the\n");
+        out.push_str("# rule that classified it and, when STAGEPRINT_FINGERPRINT_KEY is set, a keyed fingerprint.\n");
+        out.push_str(&crate::yaml::emit(&value));
+        out
+    }
+
+    /// Read a snapshot file. A file written by a newer stageprint is refused with the
+    /// version it has; errors name the file, line and column.
+    pub fn from_yaml(text: &str, file: &std::path::Path) -> Result<Snapshot, crate::yaml::InputError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: Option<serde_yaml::Value>,
+        }
+        let probe: Result<VersionOnly, _> = serde_yaml::from_str(text);
+        if let Ok(VersionOnly { version: Some(v) }) = probe {
+            match v.as_u64() {
+                Some(n) if n == u64::from(SNAPSHOT_VERSION) => {}
+                Some(n) if n > u64::from(SNAPSHOT_VERSION) => {
+                    let locations = crate::yaml::index(text, file)?;
+                    let mut e = locations.error(
+                        "version",
+                        format!(
+                            "snapshot format version {n} is newer than this stageprint understands (version {SNAPSHOT_VERSION})"
+                        ),
+                    );
+                    e.hint = Some("upgrade stageprint, or take the snapshot again with this version: `stageprint snapshot`".into());
+                    return Err(e);
+                }
+                _ => {
+                    let locations = crate::yaml::index(text, file)?;
+                    let mut e = locations.error("version", format!("unsupported snapshot format version (expected {SNAPSHOT_VERSION})"));
+                    e.hint = Some("take the snapshot again: `stageprint snapshot`".into());
+                    return Err(e);
+                }
+            }
+        }
+        let mut snapshot: Snapshot = crate::yaml::parse_unindexed(text, file)?;
+        snapshot.sort();
+        Ok(snapshot)
+    }
+}
