@@ -7,14 +7,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{self, Exit};
 
-const ABOUT: &str = "Make a Render staging environment an exact, safe, reviewable copy of production.
+const ABOUT: &str =
+    "Make a Render staging environment an exact, safe, reviewable copy of production.
 
 stageprint snapshots production through the Render API, applies a staging overlay, and
 renders a Blueprint (render.yaml), env group definitions and a report into generated/.
 Commit those files, review them in a pull request, check them in CI, and let Render's
 Blueprint sync apply them.";
 
-const AFTER_HELP: &str = "Exit codes: 0 clean; 2 findings (stale output, invalid Blueprint, isolation violation);
+const AFTER_HELP: &str =
+    "Exit codes: 0 clean; 2 findings (stale output, invalid Blueprint, isolation violation);
 1 the tool could not do its job (bad input, network, authentication).
 
 Workflow:

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::secrets::SecretRules;
@@ -15,8 +16,11 @@ use crate::yaml::{self, InputError, Locations};
 pub const DEFAULT_CONFIG: &str = "stageprint.yaml";
 pub const CONFIG_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Deserialize)]
+/// `stageprint.yaml`: the production workspace, secret rules, API settings and the
+/// environments to generate.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "stageprint configuration", rename = "Config")]
 pub struct ConfigFile {
     pub version: u32,
     pub production: Production,
@@ -35,7 +39,7 @@ fn default_snapshot() -> PathBuf {
     PathBuf::from("generated/production.snapshot.yaml")
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Production {
     /// The workspace (owner) id: `tea-…` or `usr-…`.
@@ -48,7 +52,7 @@ pub struct Production {
     pub exclude: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secrets {
     /// Env var key patterns that are always secret (in addition to the defaults).
@@ -69,7 +73,7 @@ impl Secrets {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Api {
     /// Base URL of the Render API.
@@ -112,11 +116,20 @@ fn default_deadline() -> u64 {
     600
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvironmentConfig {
     pub overlay: PathBuf,
     pub out: PathBuf,
+}
+
+/// The JSON Schema of `stageprint.yaml`, derived from these types.
+pub fn json_schema() -> String {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<ConfigFile>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("schema serialises");
+    text.push('\n');
+    text
 }
 
 /// A loaded config with its paths resolved against the config file's directory.
@@ -158,21 +171,28 @@ impl Config {
         }
         let owner = &self.file.production.owner;
         if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
-            let mut e = self
-                .locations
-                .error("production.owner", "the workspace id must start with `tea-` (team) or `usr-` (personal)");
+            let mut e = self.locations.error(
+                "production.owner",
+                "the workspace id must start with `tea-` (team) or `usr-` (personal)",
+            );
             e.hint = Some("find it in the dashboard URL or with `GET /v1/owners`".into());
             return Err(e);
         }
         let api = &self.file.api;
         if api.concurrency == 0 || api.concurrency > 64 {
-            return Err(self.locations.error("api.concurrency", "concurrency must be between 1 and 64"));
+            return Err(self
+                .locations
+                .error("api.concurrency", "concurrency must be between 1 and 64"));
         }
         if !(0.0..=0.9).contains(&api.headroom) {
-            return Err(self.locations.error("api.headroom", "headroom must be between 0 and 0.9"));
+            return Err(self
+                .locations
+                .error("api.headroom", "headroom must be between 0 and 0.9"));
         }
         if self.file.environments.is_empty() {
-            return Err(self.locations.error("environments", "name at least one environment to generate"));
+            return Err(self
+                .locations
+                .error("environments", "name at least one environment to generate"));
         }
         Ok(())
     }
@@ -186,7 +206,12 @@ impl Config {
     }
 
     pub fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() { p.to_path_buf() } else { self.base_dir().join(p) }
+        let base = self.base_dir();
+        if p.is_absolute() || base == Path::new(".") {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
     }
 
     pub fn snapshot_path(&self) -> PathBuf {
@@ -204,7 +229,10 @@ mod tests {
     fn parses_with_defaults() {
         let c = Config::parse(GOOD, Path::new("stageprint.yaml")).unwrap();
         assert_eq!(c.file.api.url, DEFAULT_API_URL);
-        assert_eq!(c.snapshot_path(), PathBuf::from("./generated/production.snapshot.yaml"));
+        assert_eq!(
+            c.snapshot_path(),
+            PathBuf::from("generated/production.snapshot.yaml")
+        );
     }
 
     #[test]

@@ -37,12 +37,18 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<Written> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.stageprint-{}.tmp", std::process::id()));
     let result = (|| -> Result<()> {
-        let mut f = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(contents).with_context(|| format!("writing {}", tmp.display()))?;
-        f.sync_all().with_context(|| format!("syncing {}", tmp.display()))?;
+        let mut f =
+            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        f.write_all(contents)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        f.sync_all()
+            .with_context(|| format!("syncing {}", tmp.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
         Ok(())
     })();
@@ -50,7 +56,11 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<Written> {
         let _ = fs::remove_file(&tmp);
     }
     result?;
-    Ok(if existed { Written::Updated } else { Written::Created })
+    Ok(if existed {
+        Written::Updated
+    } else {
+        Written::Created
+    })
 }
 
 /// Write a whole set of files. Every file is rendered before this is called, so a failure
@@ -59,7 +69,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<Written> {
 pub fn write_all(files: &[File], owned_dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Written)>> {
     let mut out = Vec::new();
     for f in files {
-        out.push((f.path.clone(), write_atomic(&f.path, f.contents.as_bytes())?));
+        out.push((
+            f.path.clone(),
+            write_atomic(&f.path, f.contents.as_bytes())?,
+        ));
     }
     for orphan in orphans(files, owned_dirs)? {
         fs::remove_file(&orphan).with_context(|| format!("removing stale {}", orphan.display()))?;
@@ -77,7 +90,10 @@ pub fn orphans(files: &[File], owned_dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
             let p = entry?.path();
-            let generated = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "md" | "json"));
+            let generated = matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "md" | "json")
+            );
             if p.is_file() && generated && !wanted.contains(p.as_path()) {
                 found.push(p);
             }
@@ -110,7 +126,9 @@ pub fn check(files: &[File], owned_dirs: &[PathBuf]) -> Result<CheckReport> {
             Ok(old) if old == f.contents.as_bytes() => {}
             Ok(old) => {
                 let old = String::from_utf8_lossy(&old);
-                report.stale.push((f.path.clone(), unified_diff(&old, &f.contents, &f.path)));
+                report
+                    .stale
+                    .push((f.path.clone(), unified_diff(&old, &f.contents, &f.path)));
             }
             Err(_) => report.missing.push(f.path.clone()),
         }
@@ -140,7 +158,11 @@ mod tests {
         assert_eq!(write_atomic(&p, b"a\n").unwrap(), Written::Unchanged);
         assert_eq!(write_atomic(&p, b"b\n").unwrap(), Written::Updated);
         assert_eq!(fs::read(&p).unwrap(), b"b\n");
-        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1, "no temp files left");
+        assert_eq!(
+            fs::read_dir(p.parent().unwrap()).unwrap().count(),
+            1,
+            "no temp files left"
+        );
     }
 
     #[test]
@@ -150,10 +172,16 @@ mod tests {
         fs::write(d.join("a.yaml"), "old\n").unwrap();
         fs::write(d.join("zombie.yaml"), "x\n").unwrap();
         let files = vec![
-            File { path: d.join("a.yaml"), contents: "new\n".into() },
-            File { path: d.join("b.yaml"), contents: "b\n".into() },
+            File {
+                path: d.join("a.yaml"),
+                contents: "new\n".into(),
+            },
+            File {
+                path: d.join("b.yaml"),
+                contents: "b\n".into(),
+            },
         ];
-        let r = check(&files, &[d.clone()]).unwrap();
+        let r = check(&files, std::slice::from_ref(&d)).unwrap();
         assert_eq!(r.stale.len(), 1);
         assert!(r.stale[0].1.contains("-old\n+new"));
         assert_eq!(r.missing, vec![d.join("b.yaml")]);

@@ -144,6 +144,9 @@ mod tests {
         let caps = Pattern::new("insurance-navigator-*")
             .captures("insurance-navigator-api")
             .unwrap();
-        assert_eq!(substitute("insurance-navigator-staging-*", &caps), "insurance-navigator-staging-api");
+        assert_eq!(
+            substitute("insurance-navigator-staging-*", &caps),
+            "insurance-navigator-staging-api"
+        );
     }
 }

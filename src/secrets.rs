@@ -88,9 +88,20 @@ impl Default for Classifier {
 impl Classifier {
     pub fn new(rules: &SecretRules) -> Self {
         Classifier {
-            user_secret: rules.secret_keys.iter().map(|p| Pattern::case_insensitive(p)).collect(),
-            user_plain: rules.not_secret_keys.iter().map(|p| Pattern::case_insensitive(p)).collect(),
-            default_secret: DEFAULT_SECRET_KEYS.iter().map(|p| Pattern::case_insensitive(p)).collect(),
+            user_secret: rules
+                .secret_keys
+                .iter()
+                .map(|p| Pattern::case_insensitive(p))
+                .collect(),
+            user_plain: rules
+                .not_secret_keys
+                .iter()
+                .map(|p| Pattern::case_insensitive(p))
+                .collect(),
+            default_secret: DEFAULT_SECRET_KEYS
+                .iter()
+                .map(|p| Pattern::case_insensitive(p))
+                .collect(),
         }
     }
 
@@ -125,6 +136,15 @@ impl Classifier {
     }
 }
 
+/// Why a value is a secret by its shape alone (a known token format or credentials inside
+/// a URL), whatever its key: such a value must never be written into a generated file.
+pub fn secret_shape(value: &str) -> Option<String> {
+    if let Some(why) = token_shape(value) {
+        return Some(format!("value shape: {why}"));
+    }
+    url_has_credentials(value).then(|| "value has credentials inside a URL".to_string())
+}
+
 fn token_shape(value: &str) -> Option<&'static str> {
     let v = value.trim_start();
     for (prefix, what) in TOKEN_PREFIXES {
@@ -148,7 +168,9 @@ fn is_aws_access_key(v: &str) -> bool {
     let b = v.as_bytes();
     b.len() >= 20
         && (v.starts_with("AKIA") || v.starts_with("ASIA"))
-        && b[..20].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[..20]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && (b.len() == 20 || !b[20].is_ascii_alphanumeric())
 }
 
@@ -157,7 +179,9 @@ fn looks_like_jwt(v: &str) -> bool {
     parts.len() == 3
         && parts[0].starts_with("eyJ")
         && parts.iter().all(|p| {
-            !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            !p.is_empty()
+                && p.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         })
 }
 
@@ -166,7 +190,9 @@ pub fn url_has_credentials(value: &str) -> bool {
     let mut rest = value;
     while let Some(i) = rest.find("://") {
         let after = &rest[i + 3..];
-        let authority_end = after.find(['/', '?', '#', ' ', ',', ';']).unwrap_or(after.len());
+        let authority_end = after
+            .find(['/', '?', '#', ' ', ',', ';'])
+            .unwrap_or(after.len());
         let authority = &after[..authority_end];
         if let Some(at) = authority.rfind('@') {
             let userinfo = &authority[..at];
@@ -190,13 +216,19 @@ fn high_entropy(value: &str) -> bool {
     let has_lower = v.bytes().any(|c| c.is_ascii_lowercase());
     let has_upper = v.bytes().any(|c| c.is_ascii_uppercase());
     let has_digit = v.bytes().any(|c| c.is_ascii_digit());
-    let classes = [has_lower, has_upper, has_digit].iter().filter(|x| **x).count();
+    let classes = [has_lower, has_upper, has_digit]
+        .iter()
+        .filter(|x| **x)
+        .count();
     if classes < 2 {
         return false;
     }
     // Identifiers and paths (`insurance-navigator-claims-exports-prod`) are long but made of
     // words; random strings have few separators relative to their length.
-    let separators = v.bytes().filter(|c| matches!(c, b'-' | b'_' | b'.' | b'/' | b',' | b':')).count();
+    let separators = v
+        .bytes()
+        .filter(|c| matches!(c, b'-' | b'_' | b'.' | b'/' | b',' | b':'))
+        .count();
     if separators * 6 > v.len() {
         return false;
     }
@@ -247,7 +279,8 @@ impl Fingerprinter {
     }
 
     pub fn fingerprint(&self, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
+            .expect("HMAC takes any key length");
         mac.update(value.as_bytes());
         let bytes = mac.finalize().into_bytes();
         let mut hex = String::with_capacity(64);
@@ -271,7 +304,10 @@ mod tests {
         assert!(c().classify("STRIPE_SECRET_KEY", "x").is_some());
         assert!(c().classify("GITHUB_TOKEN", "x").is_some());
         assert!(c().classify("DB_PASSWORD", "x").is_some());
-        assert!(c().classify("SENTRY_DSN", "https://0@o0.ingest.sentry.io/0").is_some());
+        assert!(
+            c().classify("SENTRY_DSN", "https://0@o0.ingest.sentry.io/0")
+                .is_some()
+        );
         assert!(c().classify("LOG_LEVEL", "info").is_none());
         assert!(c().classify("NODE_ENV", "production").is_none());
     }
@@ -284,13 +320,25 @@ mod tests {
         assert!(c().classify("X", "postgresql://u:pw@h/db").is_some());
         assert!(c().classify("X", "redis://red-abc:6379").is_none());
         assert!(c().classify("X", "https://api.example.com/v2").is_none());
-        assert!(c().classify("X", "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END").is_some());
+        assert!(
+            c().classify("X", "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END")
+                .is_some()
+        );
     }
 
     #[test]
     fn entropy_catches_generated_values_not_names() {
-        assert!(c().classify("INSTANCE_ID", "AvPmamLYqoETjPfT8luXZipSxsMpXSXlw7cXlUAx4Qw=").is_some());
-        assert!(c().classify("BUCKET", "insurance-navigator-claims-exports-prod").is_none());
+        assert!(
+            c().classify(
+                "INSTANCE_ID",
+                "AvPmamLYqoETjPfT8luXZipSxsMpXSXlw7cXlUAx4Qw="
+            )
+            .is_some()
+        );
+        assert!(
+            c().classify("BUCKET", "insurance-navigator-claims-exports-prod")
+                .is_none()
+        );
         assert!(c().classify("V", "20.18.0").is_none());
     }
 
@@ -300,7 +348,10 @@ mod tests {
             secret_keys: vec!["QUEUE_*".into()],
             not_secret_keys: vec!["PUBLIC_*".into()],
         });
-        assert_eq!(cl.classify("QUEUE_NAME", "jobs").as_deref(), Some("config secret key `QUEUE_*`"));
+        assert_eq!(
+            cl.classify("QUEUE_NAME", "jobs").as_deref(),
+            Some("config secret key `QUEUE_*`")
+        );
         assert!(cl.classify("PUBLIC_KEY", "abc").is_none());
         // A token shape stays secret whatever the key says.
         assert!(cl.classify("PUBLIC_KEY", "sk_live_123456").is_some());

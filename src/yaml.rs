@@ -201,13 +201,25 @@ impl Indexer {
     fn place(&mut self, pos: Pos, scalar: Option<&str>) -> Option<String> {
         match self.stack.last_mut() {
             None => {
-                self.nodes.insert(String::new(), NodePos { key: None, value: pos });
+                self.nodes.insert(
+                    String::new(),
+                    NodePos {
+                        key: None,
+                        value: pos,
+                    },
+                );
                 Some(String::new())
             }
             Some(Frame::Seq { path, next }) => {
                 let p = child_index(path, *next);
                 *next += 1;
-                self.nodes.insert(p.clone(), NodePos { key: None, value: pos });
+                self.nodes.insert(
+                    p.clone(),
+                    NodePos {
+                        key: None,
+                        value: pos,
+                    },
+                );
                 Some(p)
             }
             Some(Frame::Map {
@@ -216,6 +228,15 @@ impl Indexer {
                 seen,
             }) => match pending_key.take() {
                 None => {
+                    // A block mapping's start event comes at its first `:`; the mapping
+                    // really starts at its first key.
+                    if seen.is_empty() {
+                        if let Some(node) = self.nodes.get_mut(path.as_str()) {
+                            if pos < node.value {
+                                node.value = pos;
+                            }
+                        }
+                    }
                     match scalar {
                         Some(k) => {
                             if let Some(first) = seen.get(k) {
@@ -309,7 +330,10 @@ pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
                 file: file.to_path_buf(),
                 pos: again,
             },
-            message: format!("duplicate key `{key}` (first defined at line {})", first.line),
+            message: format!(
+                "duplicate key `{key}` (first defined at line {})",
+                first.line
+            ),
             hint: Some("each key may appear once in a mapping; merge the two entries".into()),
         });
     }
@@ -353,7 +377,10 @@ fn deserialize<T: DeserializeOwned>(
     serde_path_to_error::deserialize(de)
 }
 
-fn from_str_located<T: DeserializeOwned>(text: &str, locations: &Locations) -> Result<T, InputError> {
+fn from_str_located<T: DeserializeOwned>(
+    text: &str,
+    locations: &Locations,
+) -> Result<T, InputError> {
     if text.trim().is_empty() {
         return Err(InputError {
             span: Span {
@@ -429,7 +456,9 @@ fn explain(message: &str, path: &str) -> (String, Option<String>) {
         if let Some(rest) = message.strip_prefix(prefix) {
             if let Some((name, expected)) = rest.split_once('`') {
                 let options = backticked(expected);
-                let context = parent_path(path).map(|p| child_key(&p, "")).unwrap_or_default();
+                let context = parent_path(path)
+                    .map(|p| child_key(&p, ""))
+                    .unwrap_or_default();
                 let context = context.trim_end_matches('.');
                 let place = if noun == "key" && !context.is_empty() {
                     format!(" in `{context}`")
@@ -605,6 +634,21 @@ pub fn comment_text(s: &str) -> String {
     double_quote(s)
 }
 
+/// Make free text safe to place after `#`: line breaks and control characters escaped,
+/// so nothing after the comment marker can become YAML.
+pub fn comment_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_single_quotable(c) {
+            out.push(c);
+        } else {
+            let quoted = double_quote(&c.to_string());
+            out.push_str(&quoted[1..quoted.len() - 1]);
+        }
+    }
+    out
+}
+
 /// Emit a JSON value as a block YAML document (keys in the value's order, one trailing
 /// newline). Strings go through [`quote`]; numbers and booleans are written as-is.
 pub fn emit(value: &Value) -> String {
@@ -697,11 +741,50 @@ mod tests {
     #[test]
     fn quoting_round_trips_hostile_strings() {
         for s in [
-            "off", "On", "YES", "n", "null", "~", "0755", "1e3", "1_000", "12:30", "2001-12-14",
-            ".inf", "a: b", "x #y", " lead", "trail ", "-x", "*x", "&a", "!tag", "'q'", "\"d\"",
-            "multi\nline", "tab\there", "", "{{ x }}", "{% if %}", "ünïcødé", "\u{2028}",
-            "\u{85}", "\u{feff}x", "\r\n", "a\\b", "- item", "[1]", "{a: 1}", "? k", "| x",
-            "> x", "%YAML", "@x", "`x", "=", "<<",
+            "off",
+            "On",
+            "YES",
+            "n",
+            "null",
+            "~",
+            "0755",
+            "1e3",
+            "1_000",
+            "12:30",
+            "2001-12-14",
+            ".inf",
+            "a: b",
+            "x #y",
+            " lead",
+            "trail ",
+            "-x",
+            "*x",
+            "&a",
+            "!tag",
+            "'q'",
+            "\"d\"",
+            "multi\nline",
+            "tab\there",
+            "",
+            "{{ x }}",
+            "{% if %}",
+            "ünïcødé",
+            "\u{2028}",
+            "\u{85}",
+            "\u{feff}x",
+            "\r\n",
+            "a\\b",
+            "- item",
+            "[1]",
+            "{a: 1}",
+            "? k",
+            "| x",
+            "> x",
+            "%YAML",
+            "@x",
+            "`x",
+            "=",
+            "<<",
         ] {
             assert_eq!(rt(s), s, "round trip of {s:?} via {}", quote(s));
         }
@@ -746,7 +829,8 @@ mod tests {
 
     #[test]
     fn duplicate_keys_and_syntax_errors_are_located() {
-        let err = parse::<Doc>("version: 1\nversion: 2\nrules: []\n", Path::new("o.yaml")).unwrap_err();
+        let err =
+            parse::<Doc>("version: 1\nversion: 2\nrules: []\n", Path::new("o.yaml")).unwrap_err();
         assert_eq!(err.span.pos, Pos { line: 2, column: 1 });
         assert!(err.message.contains("duplicate key `version`"));
         let err = parse::<Doc>("version: 1\nrules: [\n", Path::new("o.yaml")).unwrap_err();
@@ -773,8 +857,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(loc.key("a.b[0].y"), Some(Pos { line: 4, column: 7 }));
-        assert_eq!(loc.value("a.b[0].y[1]"), Some(Pos { line: 4, column: 14 }));
-        assert_eq!(loc.span("a.b[0].missing").pos.line, 3);
+        assert_eq!(
+            loc.value("a.b[0].y[1]"),
+            Some(Pos {
+                line: 4,
+                column: 14
+            })
+        );
+        assert_eq!(loc.span("a.b[0].missing").pos, Pos { line: 3, column: 7 });
     }
 
     #[test]

@@ -1,8 +1,17 @@
-//! `stageprint generate [--check]`.
+//! `stageprint generate [--check]`: snapshot + overlay → Blueprint, env groups and report,
+//! validated; then written, or compared with what is on disk.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
 
 use super::{Exit, Global};
+use crate::config::Config;
+use crate::model::Snapshot;
+use crate::output;
+use crate::overlay::{self, Overlay, Staging};
+use crate::render::{self, Paths, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strict {
@@ -22,6 +31,199 @@ pub struct Options {
     pub strict: Strict,
 }
 
-pub fn run(_global: &Global, _options: Options) -> anyhow::Result<Exit> {
-    anyhow::bail!("generate: not built yet")
+/// One environment to generate.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub overlay: PathBuf,
+    pub out: PathBuf,
+}
+
+/// The files of one environment, rendered and checked but not yet written.
+#[derive(Debug)]
+pub struct Generated {
+    pub target: Target,
+    pub files: Vec<output::File>,
+    pub staging: Staging,
+    pub report: Report,
+    /// Findings that stop generation (exit 2): invalid Blueprint, isolation violations, strictness.
+    pub blocking: Vec<String>,
+}
+
+pub fn run(global: &Global, options: Options) -> Result<Exit> {
+    let config = Config::load(&global.config)?;
+    let targets = targets(&config, &options)?;
+    let snapshot_path = options
+        .snapshot
+        .clone()
+        .unwrap_or_else(|| config.snapshot_path());
+    let snapshot = load_snapshot(&snapshot_path)?;
+
+    // Everything is rendered and checked before anything is written: a failure in any
+    // environment leaves every previous output untouched.
+    let mut generated = Vec::new();
+    for target in targets {
+        generated.push(generate(&snapshot, &snapshot_path, target, options.strict)?);
+    }
+    let blocking: Vec<&String> = generated.iter().flat_map(|g| &g.blocking).collect();
+    if !blocking.is_empty() {
+        for b in &blocking {
+            eprintln!("{b}");
+        }
+        eprintln!("error: {} finding(s); nothing was written", blocking.len());
+        return Ok(Exit::Findings);
+    }
+
+    if options.check {
+        return check(&generated);
+    }
+    for g in &generated {
+        let written = output::write_all(&g.files, &owned_dirs(&g.target.out))?;
+        let changed = written
+            .iter()
+            .filter(|(_, w)| *w != output::Written::Unchanged)
+            .count();
+        let s = &g.report.summary;
+        eprintln!(
+            "{}: {} files in {} ({} changed); {} env vars, {}% decided by a rule or automatically, {} manual steps",
+            g.target.name,
+            written.len(),
+            g.target.out.display(),
+            changed,
+            s.env_vars,
+            s.coverage_percent,
+            s.manual_steps
+        );
+    }
+    Ok(Exit::Clean)
+}
+
+fn owned_dirs(out: &Path) -> Vec<PathBuf> {
+    vec![out.to_path_buf(), out.join("env-groups")]
+}
+
+fn check(generated: &[Generated]) -> Result<Exit> {
+    let mut stale = false;
+    for g in generated {
+        let report = output::check(&g.files, &owned_dirs(&g.target.out))?;
+        for (path, diff) in &report.stale {
+            println!("stale: {}", path.display());
+            print!("{diff}");
+        }
+        for path in &report.missing {
+            println!("missing: {}", path.display());
+        }
+        for path in &report.orphans {
+            println!("orphan (no longer generated): {}", path.display());
+        }
+        stale |= !report.is_clean();
+    }
+    if stale {
+        eprintln!(
+            "error: generated files are out of date; run `stageprint generate` and commit the result"
+        );
+        Ok(Exit::Findings)
+    } else {
+        eprintln!("generated files are up to date");
+        Ok(Exit::Clean)
+    }
+}
+
+fn targets(config: &Config, options: &Options) -> Result<Vec<Target>> {
+    let envs = &config.file.environments;
+    let chosen: Vec<(&String, _)> = match &options.environment {
+        Some(name) => match envs.get_key_value(name) {
+            Some(e) => vec![e],
+            None => bail!(
+                "no environment `{name}` in {}; it has: {}",
+                config.path.display(),
+                envs.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        },
+        None => envs.iter().collect(),
+    };
+    if chosen.len() > 1 && (options.overlay.is_some() || options.out.is_some()) {
+        bail!(
+            "--overlay and --out need a single environment; add --env (one of: {})",
+            envs.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(chosen
+        .into_iter()
+        .map(|(name, e)| Target {
+            name: name.clone(),
+            overlay: options
+                .overlay
+                .clone()
+                .unwrap_or_else(|| config.resolve(&e.overlay)),
+            out: options
+                .out
+                .clone()
+                .unwrap_or_else(|| config.resolve(&e.out)),
+        })
+        .collect())
+}
+
+pub fn load_snapshot(path: &Path) -> Result<Snapshot> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read snapshot {}\n  hint: take one with `stageprint snapshot`",
+            path.display()
+        )
+    })?;
+    Ok(Snapshot::from_yaml(&text, path)?)
+}
+
+/// Run the pipeline for one environment, up to (not including) writing.
+pub fn generate(
+    snapshot: &Snapshot,
+    snapshot_path: &Path,
+    target: Target,
+    strict: Strict,
+) -> Result<Generated> {
+    let overlay = Overlay::load(&target.overlay)?;
+    let staging = overlay::apply(snapshot, &overlay, &target.name)
+        .map_err(|errors| anyhow::anyhow!(overlay::spec::join_errors(&errors)))?;
+    let paths = Paths {
+        out_dir: target.out.clone(),
+        snapshot_label: render::label(snapshot_path),
+        overlay_label: render::label(&target.overlay),
+    };
+    let mut blocking = Vec::new();
+    blocking.extend(strictness(&staging, strict));
+    let report = Report::build(
+        &staging,
+        &paths.snapshot_label,
+        &paths.overlay_label,
+        Vec::new(),
+        &BTreeMap::new(),
+    );
+    let files = render::render(&staging, snapshot, &paths, &report)?;
+    Ok(Generated {
+        target,
+        files,
+        staging,
+        report,
+        blocking,
+    })
+}
+
+fn strictness(staging: &Staging, strict: Strict) -> Vec<String> {
+    let mut out = Vec::new();
+    if strict == Strict::Off {
+        return out;
+    }
+    for r in staging.env_records.iter().filter(|r| r.is_default()) {
+        if strict == Strict::All || r.secret {
+            out.push(format!(
+                "strict: {} `{}` on {} has no rule deciding it (default: {}); add an env rule for it in {}",
+                if r.secret { "secret" } else { "variable" },
+                r.key,
+                r.production_owner,
+                r.disposition.as_str(),
+                staging.overlay_path.display()
+            ));
+        }
+    }
+    out
 }

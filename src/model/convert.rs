@@ -49,7 +49,11 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
         key_values: Vec::new(),
         env_groups: Vec::new(),
         projects: Vec::new(),
-        registry_credentials: raw.registry_credentials.iter().map(|c| c.name.clone()).collect(),
+        registry_credentials: raw
+            .registry_credentials
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
         blueprints: Vec::new(),
         skipped: Vec::new(),
     };
@@ -64,7 +68,12 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
 
     for rs in &raw.services {
         let s = &rs.service;
-        match service(rs, placements.get(s.environment_id.as_deref().unwrap_or("")).cloned()) {
+        match service(
+            rs,
+            placements
+                .get(s.environment_id.as_deref().unwrap_or(""))
+                .cloned(),
+        ) {
             Ok(mut svc) => {
                 svc.env_vars = vars(&rs.env_vars);
                 svc.secret_files = secret_files(&rs.secret_files, opts);
@@ -72,7 +81,10 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
                 snapshot.services.push(svc);
             }
             Err(reason) => {
-                warnings.push(Warning(format!("skipped service {} ({}): {reason}", s.name, s.id)));
+                warnings.push(Warning(format!(
+                    "skipped service {} ({}): {reason}",
+                    s.name, s.id
+                )));
                 snapshot.skipped.push(Skipped {
                     id: s.id.clone(),
                     name: s.name.clone(),
@@ -86,7 +98,10 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
         snapshot.env_groups.push(EnvGroup {
             id: g.id.clone(),
             name: g.name.clone(),
-            environment: g.environment_id.as_deref().and_then(|e| placements.get(e).cloned()),
+            environment: g
+                .environment_id
+                .as_deref()
+                .and_then(|e| placements.get(e).cloned()),
             env_vars: vars(&g.env_vars),
             secret_files: secret_files(&g.secret_files, opts),
         });
@@ -98,7 +113,12 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
             // Replicas are listed alongside primaries; they belong to their primary.
             continue;
         }
-        let mut db = database(rp, placements.get(p.environment_id.as_deref().unwrap_or("")).cloned());
+        let mut db = database(
+            rp,
+            placements
+                .get(p.environment_id.as_deref().unwrap_or(""))
+                .cloned(),
+        );
         if db.plan.is_none() {
             warnings.push(Warning(format!(
                 "database {}: plan {} has no Blueprint spelling",
@@ -116,11 +136,16 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
             maxmemory_policy: None,
             persistence_mode: None,
         });
-        let (plan, api_plan) = split_plan(k.plan.as_deref(), |p| blueprint_service_plan(p).map(str::to_string));
+        let (plan, api_plan) = split_plan(k.plan.as_deref(), |p| {
+            blueprint_service_plan(p).map(str::to_string)
+        });
         snapshot.key_values.push(KeyValue {
             id: k.id.clone(),
             name: k.name.clone(),
-            environment: k.environment_id.as_deref().and_then(|e| placements.get(e).cloned()),
+            environment: k
+                .environment_id
+                .as_deref()
+                .and_then(|e| placements.get(e).cloned()),
             plan,
             api_plan,
             region: k.region.clone(),
@@ -137,13 +162,16 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
 
     let mut envs_by_project: BTreeMap<&str, Vec<Environment>> = BTreeMap::new();
     for e in &raw.environments {
-        envs_by_project.entry(e.project_id.as_str()).or_default().push(Environment {
-            id: e.id.clone(),
-            name: e.name.clone(),
-            network_isolation: e.network_isolation_enabled.unwrap_or(false),
-            protected: e.protected_status.as_deref() == Some("protected"),
-            ip_allow_list: e.ip_allow_list.as_deref().map(ip_rules),
-        });
+        envs_by_project
+            .entry(e.project_id.as_str())
+            .or_default()
+            .push(Environment {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                network_isolation: e.network_isolation_enabled.unwrap_or(false),
+                protected: e.protected_status.as_deref() == Some("protected"),
+                ip_allow_list: e.ip_allow_list.as_deref().map(ip_rules),
+            });
     }
     for p in &raw.projects {
         snapshot.projects.push(Project {
@@ -171,11 +199,18 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
 
 /// Environment id → (project name, environment name).
 fn placements(raw: &wire::RawWorkspace) -> HashMap<String, Placement> {
-    let projects: HashMap<&str, &str> = raw.projects.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+    let projects: HashMap<&str, &str> = raw
+        .projects
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
     raw.environments
         .iter()
         .map(|e| {
-            let project = projects.get(e.project_id.as_str()).copied().unwrap_or(e.project_id.as_str());
+            let project = projects
+                .get(e.project_id.as_str())
+                .copied()
+                .unwrap_or(e.project_id.as_str());
             (
                 e.id.clone(),
                 Placement {
@@ -191,7 +226,10 @@ fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_ref().filter(|v| !v.is_empty()).cloned()
 }
 
-fn split_plan(api: Option<&str>, map: impl Fn(&str) -> Option<String>) -> (Option<String>, Option<String>) {
+fn split_plan(
+    api: Option<&str>,
+    map: impl Fn(&str) -> Option<String>,
+) -> (Option<String>, Option<String>) {
     match api {
         None => (None, None),
         Some(p) => match map(p) {
@@ -222,7 +260,10 @@ fn auto_deploy(s: &wire::Service) -> String {
 }
 
 fn previews(p: &Option<wire::Previews>, legacy: &Option<String>) -> Option<String> {
-    match (p.as_ref().and_then(|p| p.generation.clone()), legacy.as_deref()) {
+    match (
+        p.as_ref().and_then(|p| p.generation.clone()),
+        legacy.as_deref(),
+    ) {
         (Some(g), _) => Some(g),
         (None, Some("yes")) => Some("automatic".into()),
         (None, Some("no")) => Some("off".into()),
@@ -238,7 +279,11 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
         "background_worker" => ServiceKind::Worker,
         "cron_job" => ServiceKind::Cron,
         "static_site" => ServiceKind::Static,
-        other => return Err(format!("service type `{other}` has no Blueprint equivalent in this version")),
+        other => {
+            return Err(format!(
+                "service type `{other}` has no Blueprint equivalent in this version"
+            ));
+        }
     };
     let mut out = Service {
         id: s.id.clone(),
@@ -315,7 +360,9 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
     };
 
     let plan = |out: &mut Service, api: &Option<String>| {
-        let (p, a) = split_plan(api.as_deref(), |p| blueprint_service_plan(p).map(str::to_string));
+        let (p, a) = split_plan(api.as_deref(), |p| {
+            blueprint_service_plan(p).map(str::to_string)
+        });
         out.plan = p;
         out.api_plan = a;
     };
@@ -337,7 +384,9 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
     };
 
     match &s.details {
-        wire::ServiceDetails::Web(d) | wire::ServiceDetails::Private(d) | wire::ServiceDetails::Worker(d) => {
+        wire::ServiceDetails::Web(d)
+        | wire::ServiceDetails::Private(d)
+        | wire::ServiceDetails::Worker(d) => {
             out.runtime = d.runtime.clone();
             plan(&mut out, &d.plan);
             out.region = d.region.clone();
@@ -345,7 +394,9 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
             match &d.autoscaling {
                 Some(a) if a.enabled => {
                     let crit = a.criteria.as_ref();
-                    let pct = |c: Option<&wire::AutoscalingCriterion>| c.filter(|c| c.enabled).map(|c| c.percentage);
+                    let pct = |c: Option<&wire::AutoscalingCriterion>| {
+                        c.filter(|c| c.enabled).map(|c| c.percentage)
+                    };
                     out.scaling = Some(Scaling {
                         min_instances: a.min,
                         max_instances: a.max,
@@ -404,10 +455,14 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
     }
 
     if out.runtime == "image" {
-        out.image = s.image_path.clone().filter(|p| !p.is_empty()).map(|url| Image {
-            url,
-            credential: s.registry_credential.as_ref().map(|c| c.name.clone()),
-        });
+        out.image = s
+            .image_path
+            .clone()
+            .filter(|p| !p.is_empty())
+            .map(|url| Image {
+                url,
+                credential: s.registry_credential.as_ref().map(|c| c.name.clone()),
+            });
     } else if out.registry_credential.is_none() {
         out.registry_credential = s.registry_credential.as_ref().map(|c| c.name.clone());
     }
@@ -443,7 +498,10 @@ fn server_network(s: &wire::Service, d: &wire::ServerDetails) -> Network {
 pub(crate) fn url_host(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let host = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
     let host = match host.rsplit_once(':') {
         Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
         _ => host,
@@ -454,7 +512,10 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
 fn url_port(url: &str) -> Option<u16> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let host = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
     host.rsplit_once(':')?.1.parse().ok()
 }
 
@@ -501,7 +562,10 @@ fn postgres_network(rp: &wire::RawPostgres) -> Network {
         n.hosts.push(replica.id.clone());
     }
     if let Some(c) = &rp.connection {
-        for s in [&c.internal_connection_string, &c.external_connection_string].into_iter().flatten() {
+        for s in [&c.internal_connection_string, &c.external_connection_string]
+            .into_iter()
+            .flatten()
+        {
             if let Some(h) = url_host(s) {
                 if h.contains(id.as_str()) {
                     n.hosts.push(h);
@@ -524,7 +588,10 @@ fn key_value_network(rk: &wire::RawKeyValue) -> Network {
     let id = &rk.key_value.id;
     n.hosts.push(id.clone());
     if let Some(c) = &rk.connection {
-        for s in [&c.internal_connection_string, &c.external_connection_string].into_iter().flatten() {
+        for s in [&c.internal_connection_string, &c.external_connection_string]
+            .into_iter()
+            .flatten()
+        {
             // External hosts are regional and shared (`oregon-keyvalue.render.com`); only
             // hosts naming this instance identify it.
             if let Some(h) = url_host(s) {
@@ -631,7 +698,10 @@ impl Recogniser {
                         exact.insert(h, db("host"));
                     }
                     if let Some(port) = url_port(s) {
-                        hinted.entry(port.to_string()).or_default().push((db("port"), PORT_HINT));
+                        hinted
+                            .entry(port.to_string())
+                            .or_default()
+                            .push((db("port"), PORT_HINT));
                     }
                 }
                 if let Some(pw) = c.password.as_ref().filter(|p| p.len() >= 8) {
@@ -639,10 +709,16 @@ impl Recogniser {
                 }
             }
             if let Some(u) = &p.database_user {
-                hinted.entry(u.clone()).or_default().push((db("user"), USER_HINT));
+                hinted
+                    .entry(u.clone())
+                    .or_default()
+                    .push((db("user"), USER_HINT));
             }
             if let Some(d) = &p.database_name {
-                hinted.entry(d.clone()).or_default().push((db("database"), DB_NAME_HINT));
+                hinted
+                    .entry(d.clone())
+                    .or_default()
+                    .push((db("database"), DB_NAME_HINT));
             }
             exact.insert(p.id.clone(), db("host"));
             needles.push(p.id.clone());
@@ -653,10 +729,16 @@ impl Recogniser {
             let k = &rk.key_value;
             let kv = |prop: &str| t(ResourceKind::KeyValue, &k.name, prop);
             if let Some(c) = &rk.connection {
-                for s in [&c.internal_connection_string, &c.external_connection_string].into_iter().flatten() {
+                for s in [&c.internal_connection_string, &c.external_connection_string]
+                    .into_iter()
+                    .flatten()
+                {
                     exact.insert(s.clone(), kv("connectionString"));
                     if let Some(port) = url_port(s) {
-                        hinted.entry(port.to_string()).or_default().push((kv("port"), PORT_HINT));
+                        hinted
+                            .entry(port.to_string())
+                            .or_default()
+                            .push((kv("port"), PORT_HINT));
                     }
                 }
             }
@@ -669,9 +751,12 @@ impl Recogniser {
             let s = &rs.service;
             let svc = |prop: &str| t(ResourceKind::Service, &s.name, prop);
             let (url, ports) = match &s.details {
-                wire::ServiceDetails::Web(d) | wire::ServiceDetails::Private(d) | wire::ServiceDetails::Worker(d) => {
-                    (d.url.clone(), d.open_ports.iter().map(|p| p.port).collect::<Vec<_>>())
-                }
+                wire::ServiceDetails::Web(d)
+                | wire::ServiceDetails::Private(d)
+                | wire::ServiceDetails::Worker(d) => (
+                    d.url.clone(),
+                    d.open_ports.iter().map(|p| p.port).collect::<Vec<_>>(),
+                ),
                 wire::ServiceDetails::Static(d) => (d.url.clone(), Vec::new()),
                 _ => (None, Vec::new()),
             };
@@ -692,7 +777,10 @@ impl Recogniser {
                     contains_targets.push(svc("hostport"));
                 }
                 if !ports.is_empty() {
-                    hinted.entry(slug.clone()).or_default().push((svc("host"), &["HOST"]));
+                    hinted
+                        .entry(slug.clone())
+                        .or_default()
+                        .push((svc("host"), &["HOST"]));
                 }
             }
         }
@@ -762,9 +850,20 @@ mod tests {
 
     #[test]
     fn url_parts() {
-        assert_eq!(url_host("postgresql://u:p@dpg-x-a.oregon-postgres.render.com:5432/db").as_deref(), Some("dpg-x-a.oregon-postgres.render.com"));
-        assert_eq!(url_port("redis://red-x:6379").map(|p| p.to_string()).as_deref(), Some("6379"));
-        assert_eq!(url_host("https://a.onrender.com").as_deref(), Some("a.onrender.com"));
+        assert_eq!(
+            url_host("postgresql://u:p@dpg-x-a.oregon-postgres.render.com:5432/db").as_deref(),
+            Some("dpg-x-a.oregon-postgres.render.com")
+        );
+        assert_eq!(
+            url_port("redis://red-x:6379")
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("6379")
+        );
+        assert_eq!(
+            url_host("https://a.onrender.com").as_deref(),
+            Some("a.onrender.com")
+        );
         assert_eq!(url_host("not a url"), None);
     }
 }

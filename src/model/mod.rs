@@ -12,14 +12,24 @@ pub mod convert;
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use convert::{ConvertOptions, Warning, normalise};
 
+/// The JSON Schema of the snapshot file, derived from these types.
+pub fn json_schema() -> String {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<Snapshot>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("schema serialises");
+    text.push('\n');
+    text
+}
+
 /// The snapshot format version this build reads and writes.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Snapshot {
     /// Format version; a newer file than this build understands is refused.
@@ -46,7 +56,7 @@ pub struct Snapshot {
     pub skipped: Vec<Skipped>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workspace {
     pub id: String,
@@ -54,7 +64,9 @@ pub struct Workspace {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ServiceKind {
     Web,
@@ -87,19 +99,24 @@ impl ServiceKind {
 
     /// Web, private service or worker: the kinds with instances, disks and scaling.
     pub fn is_server(self) -> bool {
-        matches!(self, ServiceKind::Web | ServiceKind::Pserv | ServiceKind::Worker)
+        matches!(
+            self,
+            ServiceKind::Web | ServiceKind::Pserv | ServiceKind::Worker
+        )
     }
 }
 
 /// Where a resource lives: a project's environment, by name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Placement {
     pub project: String,
     pub environment: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Service {
     pub id: String,
@@ -189,7 +206,7 @@ pub struct Service {
     pub unexpressed: Unexpressed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Image {
     pub url: String,
@@ -197,7 +214,7 @@ pub struct Image {
     pub credential: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildFilter {
     #[serde(default)]
@@ -206,18 +223,22 @@ pub struct BuildFilter {
     pub ignored_paths: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scaling {
     pub min_instances: u32,
     pub max_instances: u32,
-    #[serde(default, rename = "targetCPUPercent", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "targetCPUPercent",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_cpu_percent: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_memory_percent: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Disk {
     pub name: String,
@@ -226,7 +247,7 @@ pub struct Disk {
     pub size_gb: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IpRule {
     pub source: String,
@@ -234,7 +255,7 @@ pub struct IpRule {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Header {
     pub path: String,
@@ -242,7 +263,7 @@ pub struct Header {
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Route {
     #[serde(rename = "type")]
@@ -253,7 +274,7 @@ pub struct Route {
 
 /// An environment variable. A secret has no value: only the rule that classified it and,
 /// when a fingerprint key is configured, a keyed fingerprint of the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvVar {
     pub key: String,
@@ -272,7 +293,7 @@ impl EnvVar {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secret {
     /// Why the value was classified secret (a rule name, never the value).
@@ -281,7 +302,9 @@ pub struct Secret {
     pub fingerprint: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ResourceKind {
     Service,
@@ -302,7 +325,7 @@ impl ResourceKind {
 }
 
 /// A production resource an env var value points at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Reference {
     pub resource: ResourceKind,
@@ -317,14 +340,14 @@ pub struct Reference {
     pub matched: Match,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Match {
     Exact,
     Contains,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretFile {
     pub name: String,
@@ -333,7 +356,7 @@ pub struct SecretFile {
 }
 
 /// Non-secret network identities of a resource.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Network {
     /// Public URL (`https://<slug>.onrender.com`).
@@ -353,7 +376,7 @@ impl Network {
 }
 
 /// Settings production has that no Blueprint field can carry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Unexpressed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -384,7 +407,7 @@ impl Unexpressed {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MaintenanceMode {
     pub enabled: bool,
@@ -392,7 +415,7 @@ pub struct MaintenanceMode {
     pub uri: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Database {
     pub id: String,
@@ -411,7 +434,11 @@ pub struct Database {
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postgres_major_version: Option<String>,
-    #[serde(default, rename = "diskSizeGB", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "diskSizeGB",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disk_size_gb: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_autoscaling_enabled: Option<bool>,
@@ -428,14 +455,14 @@ pub struct Database {
     pub unexpressed: Unexpressed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReadReplica {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyValue {
     pub id: String,
@@ -458,7 +485,7 @@ pub struct KeyValue {
     pub unexpressed: Unexpressed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvGroup {
     pub id: String,
@@ -471,7 +498,7 @@ pub struct EnvGroup {
     pub secret_files: Vec<SecretFile>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Project {
     pub id: String,
@@ -480,7 +507,7 @@ pub struct Project {
     pub environments: Vec<Environment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Environment {
     pub id: String,
@@ -494,7 +521,7 @@ pub struct Environment {
     pub ip_allow_list: Option<Vec<IpRule>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Blueprint {
     pub id: String,
@@ -510,7 +537,7 @@ pub struct Blueprint {
     pub resources: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Skipped {
     pub id: String,
@@ -528,14 +555,27 @@ impl Snapshot {
         self.services
             .iter()
             .map(|s| (ResourceKind::Service, s.name.as_str()))
-            .chain(self.databases.iter().map(|d| (ResourceKind::Database, d.name.as_str())))
-            .chain(self.key_values.iter().map(|k| (ResourceKind::KeyValue, k.name.as_str())))
-            .chain(self.env_groups.iter().map(|g| (ResourceKind::EnvGroup, g.name.as_str())))
+            .chain(
+                self.databases
+                    .iter()
+                    .map(|d| (ResourceKind::Database, d.name.as_str())),
+            )
+            .chain(
+                self.key_values
+                    .iter()
+                    .map(|k| (ResourceKind::KeyValue, k.name.as_str())),
+            )
+            .chain(
+                self.env_groups
+                    .iter()
+                    .map(|g| (ResourceKind::EnvGroup, g.name.as_str())),
+            )
     }
 
     /// Sort everything that reaches output; API order is not a contract.
     pub fn sort(&mut self) {
-        self.services.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        self.services
+            .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for s in &mut self.services {
             s.env_vars.sort_by(|a, b| a.key.cmp(&b.key));
             s.secret_files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -549,7 +589,8 @@ impl Snapshot {
             s.network.ports.sort();
             s.network.ports.dedup();
         }
-        self.databases.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        self.databases
+            .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for d in &mut self.databases {
             d.read_replicas.sort_by(|a, b| a.name.cmp(&b.name));
             d.network.hosts.sort();
@@ -558,24 +599,29 @@ impl Snapshot {
                 list.sort();
             }
         }
-        self.key_values.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        self.key_values
+            .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for k in &mut self.key_values {
             k.ip_allow_list.sort();
             k.network.hosts.sort();
             k.network.hosts.dedup();
         }
-        self.env_groups.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        self.env_groups
+            .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for g in &mut self.env_groups {
             g.env_vars.sort_by(|a, b| a.key.cmp(&b.key));
             g.secret_files.sort_by(|a, b| a.name.cmp(&b.name));
         }
-        self.projects.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        self.projects
+            .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for p in &mut self.projects {
-            p.environments.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+            p.environments
+                .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         }
         self.registry_credentials.sort();
         self.registry_credentials.dedup();
-        self.blueprints.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        self.blueprints
+            .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for b in &mut self.blueprints {
             b.resources.sort();
         }
@@ -603,7 +649,9 @@ pub fn blueprint_postgres_plan(api: &str) -> Option<String> {
         "free" | "starter" | "standard" | "pro" => Some(api.to_string()),
         "pro_plus" => Some("pro plus".into()),
         "custom" => None,
-        _ if BLUEPRINT_SIZED_PLANS.contains(&api.replace('_', "-").as_str()) => Some(api.replace('_', "-")),
+        _ if BLUEPRINT_SIZED_PLANS.contains(&api.replace('_', "-").as_str()) => {
+            Some(api.replace('_', "-"))
+        }
         _ => None,
     }
 }
@@ -650,14 +698,15 @@ pub const BLUEPRINT_SERVICE_PLANS: &[&str] = &[
     "pro ultra",
 ];
 
-/// The first line of every generated file.
-pub const GENERATED_HEADER: &str = "# @generated by stageprint — do not edit";
+/// The marker on the first line of every generated file.
+pub const GENERATED_HEADER: &str = "@generated by stageprint — do not edit";
 
 impl Snapshot {
     /// The snapshot file's text: a header, then the snapshot as block YAML.
     pub fn to_yaml(&self) -> String {
         let value = serde_json::to_value(self).expect("the snapshot serialises");
         let mut out = String::new();
+        out.push_str("# ");
         out.push_str(GENERATED_HEADER);
         out.push_str(" (regenerate with `stageprint snapshot`)\n");
         out.push_str("# Production, normalised and sorted. Secret values are never stored: a secret keeps the\n");
@@ -668,7 +717,10 @@ impl Snapshot {
 
     /// Read a snapshot file. A file written by a newer stageprint is refused with the
     /// version it has; errors name the file, line and column.
-    pub fn from_yaml(text: &str, file: &std::path::Path) -> Result<Snapshot, crate::yaml::InputError> {
+    pub fn from_yaml(
+        text: &str,
+        file: &std::path::Path,
+    ) -> Result<Snapshot, crate::yaml::InputError> {
         #[derive(Deserialize)]
         struct VersionOnly {
             version: Option<serde_yaml::Value>,
@@ -690,7 +742,12 @@ impl Snapshot {
                 }
                 _ => {
                     let locations = crate::yaml::index(text, file)?;
-                    let mut e = locations.error("version", format!("unsupported snapshot format version (expected {SNAPSHOT_VERSION})"));
+                    let mut e = locations.error(
+                        "version",
+                        format!(
+                            "unsupported snapshot format version (expected {SNAPSHOT_VERSION})"
+                        ),
+                    );
                     e.hint = Some("take the snapshot again: `stageprint snapshot`".into());
                     return Err(e);
                 }

@@ -21,12 +21,18 @@ use super::wire::*;
 /// Read every recorded response in `dir`.
 pub fn load_dir(dir: &Path) -> Result<RawWorkspace> {
     if !dir.is_dir() {
-        bail!("{} is not a directory of recorded API responses", dir.display());
+        bail!(
+            "{} is not a directory of recorded API responses",
+            dir.display()
+        );
     }
     let owners: Vec<WithCursor<Owner>> = optional(dir, "owners")?.unwrap_or_default();
     let owner = owners.into_iter().next().map(|o| o.item);
 
-    let services: Vec<Service> = paged::<WithCursor<Service>>(dir, "services")?.into_iter().map(|w| w.item).collect();
+    let services: Vec<Service> = paged::<WithCursor<Service>>(dir, "services")?
+        .into_iter()
+        .map(|w| w.item)
+        .collect();
     let owner_id = owner
         .as_ref()
         .map(|o| o.id.clone())
@@ -83,18 +89,20 @@ pub fn load_dir(dir: &Path) -> Result<RawWorkspace> {
 
     let projects: Vec<Project> = items(paged(dir, "projects")?);
     let environments: Vec<Environment> = items(paged(dir, "environments")?);
-    let registry_credentials: Vec<RegistryCredential> = optional(dir, "registry-credentials")?.unwrap_or_default();
+    let registry_credentials: Vec<RegistryCredential> =
+        optional(dir, "registry-credentials")?.unwrap_or_default();
 
     let mut blueprints = Vec::new();
     for b in items::<Blueprint>(paged(dir, "blueprints")?) {
-        let detail: BlueprintDetail = optional(dir, &format!("blueprint-{}", b.id))?.unwrap_or(BlueprintDetail {
-            id: b.id,
-            name: b.name,
-            repo: b.repo,
-            branch: b.branch,
-            path: b.path,
-            resources: Vec::new(),
-        });
+        let detail: BlueprintDetail =
+            optional(dir, &format!("blueprint-{}", b.id))?.unwrap_or(BlueprintDetail {
+                id: b.id,
+                name: b.name,
+                repo: b.repo,
+                branch: b.branch,
+                path: b.path,
+                resources: Vec::new(),
+            });
         blueprints.push(detail);
     }
 
@@ -124,7 +132,11 @@ fn read<T: DeserializeOwned>(path: &Path) -> Result<T> {
 /// `<stem>.json` if it exists.
 pub fn optional<T: DeserializeOwned>(dir: &Path, stem: &str) -> Result<Option<T>> {
     let path = dir.join(format!("{stem}.json"));
-    if path.exists() { read(&path).map(Some) } else { Ok(None) }
+    if path.exists() {
+        read(&path).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// `<stem>.json` followed by `<stem>-page-N.json` in page order, concatenated.
@@ -143,7 +155,10 @@ fn page_files(dir: &Path, stem: &str) -> Result<Vec<(u32, PathBuf)>> {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if let Some(n) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".json")) {
+        if let Some(n) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".json"))
+        {
             if let Ok(n) = n.parse::<u32>() {
                 pages.push((n, entry.path()));
             }

@@ -35,7 +35,8 @@ impl<'de, T: Listed + serde::de::DeserializeOwned> Deserialize<'de> for WithCurs
         let inner = obj
             .remove(T::KEY)
             .ok_or_else(|| D::Error::custom(format!("list element has no `{}`", T::KEY)))?;
-        let item = serde_json::from_value(inner).map_err(|e| D::Error::custom(format!("{}: {e}", T::KEY)))?;
+        let item = serde_json::from_value(inner)
+            .map_err(|e| D::Error::custom(format!("{}: {e}", T::KEY)))?;
         Ok(WithCursor { cursor, item })
     }
 }
@@ -164,8 +165,13 @@ impl<'de> Deserialize<'de> for Service {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let raw = ServiceBody::deserialize(d)?;
-        let details = ServiceDetails::decode(&raw.service_type, raw.service_details)
-            .map_err(|e| D::Error::custom(format!("serviceDetails of {} ({}): {e}", raw.id, raw.service_type)))?;
+        let details =
+            ServiceDetails::decode(&raw.service_type, raw.service_details).map_err(|e| {
+                D::Error::custom(format!(
+                    "serviceDetails of {} ({}): {e}",
+                    raw.id, raw.service_type
+                ))
+            })?;
         Ok(Service {
             id: raw.id,
             name: raw.name,
@@ -535,7 +541,11 @@ impl std::fmt::Debug for EnvVar {
 
 impl std::fmt::Debug for SecretFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretFile {{ name: {:?}, content: <redacted> }}", self.name)
+        write!(
+            f,
+            "SecretFile {{ name: {:?}, content: <redacted> }}",
+            self.name
+        )
     }
 }
 
@@ -903,7 +913,9 @@ mod tests {
                 "envSpecificDetails": {"buildCommand": "b", "startCommand": "s"}}
         });
         let s: Service = serde_json::from_value(body).unwrap();
-        let ServiceDetails::Private(d) = s.details else { panic!("wrong variant") };
+        let ServiceDetails::Private(d) = s.details else {
+            panic!("wrong variant")
+        };
         assert_eq!(d.url.as_deref(), Some("p:10000"));
         assert!(matches!(d.env_specific, EnvSpecificDetails::Native(_)));
     }
@@ -916,7 +928,9 @@ mod tests {
                 {"dockerCommand": "", "dockerContext": "", "dockerfilePath": ""}}
         });
         let s: Service = serde_json::from_value(body).unwrap();
-        let ServiceDetails::Web(d) = s.details else { panic!() };
+        let ServiceDetails::Web(d) = s.details else {
+            panic!()
+        };
         assert!(matches!(d.env_specific, EnvSpecificDetails::Docker(_)));
     }
 

@@ -1,0 +1,980 @@
+//! Environment variables: every production variable of every copied service and env
+//! group gets exactly one disposition.
+//!
+//! Each variable starts from a safe default (non-secret values are carried, secrets become
+//! operator-provided, values that point at a production resource are rewired to its
+//! staging copy, resource names inside values follow renames). Then the overlay's rules
+//! apply in a fixed order of actions — set, replace, secret, generate, rewire, group,
+//! drop — so a later action always wins over an earlier one whatever the file order.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::apply::{Names, Problems};
+use super::spec::{Action, EnvRule, Overlay};
+use super::*;
+use crate::model::{self, Match, ResourceKind, Snapshot};
+use crate::pattern::Pattern;
+
+/// An env group's variables: key → (state, what decided it, the service it moved from).
+type GroupVars = BTreeMap<String, (State, Option<Cause>, String)>;
+
+pub(super) struct EnvOutcome {
+    /// Production service name → its staging variables and staging group names.
+    pub service_vars: HashMap<String, (Vec<StagingVar>, Vec<String>)>,
+    pub groups: Vec<StagingEnvGroup>,
+    pub records: Vec<EnvRecord>,
+    pub steps: Vec<ManualStep>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Owner {
+    Service(usize),
+    Group(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Literal(String),
+    Operator(Option<String>),
+    Generate,
+    Ref(VarSource),
+    Dropped(String),
+    /// Points at a production resource that is not copied: an error unless a rule decides.
+    Unresolved(String),
+}
+
+#[derive(Debug, Clone)]
+struct Slot<'s> {
+    owner: Owner,
+    key: String,
+    prod: Option<&'s model::EnvVar>,
+    state: State,
+    /// `None`: the default applied (no rule decided it).
+    cause: Option<Cause>,
+    /// Why the state differs from production when no rule decided it.
+    auto: Option<Cause>,
+    into_group: Option<usize>,
+    to_services: bool,
+}
+
+pub(super) fn resolve(
+    snapshot: &Snapshot,
+    overlay: &Overlay,
+    names: &Names,
+    services: &[(String, model::Service)],
+    changes: &mut Vec<Change>,
+    p: &mut Problems,
+) -> EnvOutcome {
+    let copied_services: BTreeMap<usize, &model::Service> = snapshot
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| names.is_copied(ResourceKind::Service, &s.name))
+        .collect();
+    let copied_groups: BTreeMap<usize, &model::EnvGroup> = snapshot
+        .env_groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| names.is_copied(ResourceKind::EnvGroup, &g.name))
+        .collect();
+    let owner_name = |o: Owner| match o {
+        Owner::Service(i) => snapshot.services[i].name.as_str(),
+        Owner::Group(i) => snapshot.env_groups[i].name.as_str(),
+    };
+    let staging_owner = |o: Owner| match o {
+        Owner::Service(i) => names
+            .staging(ResourceKind::Service, &snapshot.services[i].name)
+            .unwrap_or_default()
+            .to_string(),
+        Owner::Group(i) => names
+            .staging(ResourceKind::EnvGroup, &snapshot.env_groups[i].name)
+            .unwrap_or_default()
+            .to_string(),
+    };
+
+    // Defaults.
+    let mut slots: Vec<Slot> = Vec::new();
+    for (&i, s) in &copied_services {
+        for v in &s.env_vars {
+            slots.push(initial(Owner::Service(i), v, snapshot, names));
+        }
+    }
+    for (&i, g) in &copied_groups {
+        for v in &g.env_vars {
+            let mut slot = initial(Owner::Group(i), v, snapshot, names);
+            if matches!(slot.state, State::Ref(_)) {
+                // Groups hold only literal and generated values.
+                slot.to_services = true;
+                slot.auto = Some(Cause::auto(
+                    "env groups cannot reference resources, so the rewired value moves onto the linked services",
+                ));
+            }
+            slots.push(slot);
+        }
+    }
+    propagate_renames(&mut slots, snapshot, names);
+
+    // Rules, by action.
+    let rules = &overlay.file.env;
+    check_rule_targets(rules, snapshot, names, p);
+    let mut matched = vec![0usize; rules.len()];
+    for action in [
+        Action::Set,
+        Action::Replace,
+        Action::Secret,
+        Action::Generate,
+        Action::Rewire,
+        Action::Group,
+        Action::Drop,
+    ] {
+        for (ri, rule) in rules.iter().enumerate() {
+            if rule.actions().len() != 1 || rule.action() != action {
+                continue;
+            }
+            let path = format!("env[{ri}]");
+            let cause = Cause::rule(
+                overlay.locations.span(&path),
+                format!("env {} `{}`", rule.actions()[0].0, rule.key),
+            );
+            if action == Action::Set {
+                matched[ri] += add_missing(
+                    rule,
+                    &mut slots,
+                    snapshot,
+                    &copied_services,
+                    &copied_groups,
+                    &cause,
+                );
+            }
+            let pattern = Pattern::new(&rule.key);
+            for slot in slots.iter_mut() {
+                if !pattern.matches(&slot.key)
+                    || !(rule.on.is_empty() || rule.on.iter().any(|n| n == owner_name(slot.owner)))
+                {
+                    continue;
+                }
+                if slot.prod.is_none()
+                    && action == Action::Set
+                    && matches!(&slot.state, State::Literal(v) if Some(v) == rule.set.as_ref())
+                {
+                    continue; // just added by this rule
+                }
+                if apply_rule(
+                    rule,
+                    &path,
+                    slot,
+                    snapshot,
+                    names,
+                    &copied_groups,
+                    &cause,
+                    p,
+                ) {
+                    matched[ri] += 1;
+                }
+            }
+        }
+    }
+    for (ri, rule) in rules.iter().enumerate() {
+        if matched[ri] == 0 && rule.actions().len() == 1 {
+            let scope = if rule.on.is_empty() {
+                "any copied service or env group".to_string()
+            } else {
+                rule.on.join(", ")
+            };
+            let what = match rule.action() {
+                Action::Replace => format!(
+                    "replace rule for `{}` changed no value in {scope}",
+                    rule.key
+                ),
+                Action::Group if rule.ungroup.is_some() => format!(
+                    "no env group variable `{}` in {scope} to move out",
+                    rule.key
+                ),
+                _ => format!("env rule `{}` matches no variable in {scope}", rule.key),
+            };
+            let hint = if rule.action() == Action::Set
+                && Pattern::new(&rule.key).is_literal()
+                && rule.on.is_empty()
+            {
+                Some(
+                    "to add a variable production does not have, name where with `on: [service]`"
+                        .to_string(),
+                )
+            } else {
+                key_suggestion(&rule.key, &slots)
+            };
+            p.at(&format!("env[{ri}].key"), what, hint);
+        }
+    }
+    for slot in &slots {
+        if let State::Unresolved(msg) = &slot.state {
+            p.at(
+                "env",
+                format!("{} on {} `{}` {msg}", slot.key, owner_kind(slot.owner), owner_name(slot.owner)),
+                Some(format!(
+                    "copy that resource (select), or decide the variable: env: [{{key: {}, on: [{}], set: …}}] (or secret/fromDatabase/fromService/drop)",
+                    slot.key,
+                    owner_name(slot.owner)
+                )),
+            );
+        }
+    }
+
+    // Moves between services and groups.
+    let mut service_vars: BTreeMap<usize, BTreeMap<String, (VarSource, Option<Cause>)>> =
+        BTreeMap::new();
+    let mut group_vars: BTreeMap<usize, GroupVars> = BTreeMap::new();
+    for &i in copied_services.keys() {
+        service_vars.entry(i).or_default();
+    }
+    for &i in copied_groups.keys() {
+        group_vars.entry(i).or_default();
+    }
+    let mut records = Vec::new();
+    let mut steps = Vec::new();
+    let mut moved_out: Vec<(usize, &Slot)> = Vec::new();
+    for slot in &slots {
+        let decided = slot.cause.clone().or_else(|| slot.auto.clone());
+        match (slot.owner, &slot.state) {
+            (_, State::Dropped(_)) | (_, State::Unresolved(_)) => {}
+            (Owner::Group(g), _) if slot.to_services => moved_out.push((g, slot)),
+            (Owner::Service(_), state) if slot.into_group.is_some() => {
+                let g = slot.into_group.unwrap();
+                let entry = group_vars.entry(g).or_default();
+                let from = owner_name(slot.owner).to_string();
+                match entry.get(&slot.key) {
+                    Some((existing, _, first)) if existing != state => p.at(
+                        "env",
+                        format!("`{}` moves into env group `{}` from `{first}` and `{from}` with different values", slot.key, snapshot.env_groups[g].name),
+                        Some(format!("make the values agree first (env set with on: [{first}, {from}])")),
+                    ),
+                    _ => {
+                        entry.insert(slot.key.clone(), (state.clone(), decided.clone(), from));
+                    }
+                }
+            }
+            (Owner::Service(i), state) => {
+                if let Some(source) = source_of(state) {
+                    service_vars
+                        .entry(i)
+                        .or_default()
+                        .insert(slot.key.clone(), (source, decided.clone()));
+                }
+            }
+            (Owner::Group(g), state) => {
+                group_vars.entry(g).or_default().insert(
+                    slot.key.clone(),
+                    (state.clone(), decided.clone(), String::new()),
+                );
+            }
+        }
+    }
+    for (g, slot) in &moved_out {
+        let Some(source) = source_of(&slot.state) else {
+            continue;
+        };
+        for (&i, s) in &copied_services {
+            if !s
+                .env_groups
+                .iter()
+                .any(|n| n == &snapshot.env_groups[*g].name)
+            {
+                continue;
+            }
+            // A variable set on the service itself wins over the group's, as on Render.
+            service_vars
+                .entry(i)
+                .or_default()
+                .entry(slot.key.clone())
+                .or_insert((
+                    source.clone(),
+                    slot.cause.clone().or_else(|| slot.auto.clone()),
+                ));
+        }
+    }
+
+    // Records, steps and provenance for every variable.
+    for slot in &slots {
+        let record = record_for(
+            slot,
+            snapshot,
+            names,
+            &staging_owner,
+            owner_name(slot.owner),
+        );
+        if let Some(change) = change_for(slot, &staging_owner) {
+            changes.push(change);
+        }
+        steps.extend(steps_for(slot, &staging_owner(slot.owner), &record));
+        records.push(record);
+    }
+
+    // Assemble.
+    let mut out_services = HashMap::new();
+    for (i, vars) in service_vars {
+        let s = &snapshot.services[i];
+        let env = vars
+            .into_iter()
+            .map(|(key, (source, _))| StagingVar { key, source })
+            .collect();
+        let groups: Vec<String> = s
+            .env_groups
+            .iter()
+            .filter_map(|g| names.staging(ResourceKind::EnvGroup, g).map(str::to_string))
+            .collect();
+        for g in &s.env_groups {
+            if !names.is_copied(ResourceKind::EnvGroup, g)
+                && snapshot.env_groups.iter().any(|x| &x.name == g)
+            {
+                p.at(
+                    "select",
+                    format!("service `{}` uses env group `{g}`, which is not copied: its variables would silently be missing", s.name),
+                    Some(format!("copy the group too, or move what the service needs onto it with env rules (on: [{}])", s.name)),
+                );
+            }
+        }
+        out_services.insert(s.name.clone(), (env, groups));
+    }
+    let _ = services;
+    let mut groups = Vec::new();
+    for (g, vars) in group_vars {
+        let prod = &snapshot.env_groups[g];
+        let name = names
+            .staging(ResourceKind::EnvGroup, &prod.name)
+            .unwrap_or_default()
+            .to_string();
+        let mut env = Vec::new();
+        let mut operator_secrets = Vec::new();
+        for (key, (state, _, _)) in vars {
+            match state {
+                State::Literal(v) => env.push(StagingVar {
+                    key,
+                    source: VarSource::Value(v),
+                }),
+                State::Generate => env.push(StagingVar {
+                    key,
+                    source: VarSource::Generate,
+                }),
+                State::Operator(note) => operator_secrets.push(OperatorSecret { key, note }),
+                State::Ref(_) | State::Dropped(_) | State::Unresolved(_) => {}
+            }
+        }
+        let linked_services = snapshot
+            .services
+            .iter()
+            .filter(|s| s.env_groups.contains(&prod.name))
+            .filter_map(|s| {
+                names
+                    .staging(ResourceKind::Service, &s.name)
+                    .map(str::to_string)
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for key in &operator_secrets {
+            steps.push(ManualStep {
+                kind: StepKind::GroupSecret,
+                resource: name.clone(),
+                what: format!("{}{}", key.key, key.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()),
+                action: format!(
+                    "after the first sync, set {} in Dashboard → Env Groups → {name}, or PUT /v1/env-groups/{{envGroupId}}/env-vars/{}",
+                    key.key, key.key
+                ),
+            });
+        }
+        groups.push(StagingEnvGroup {
+            production_name: prod.name.clone(),
+            name,
+            env,
+            operator_secrets,
+            secret_files: prod.secret_files.iter().map(|f| f.name.clone()).collect(),
+            linked_services,
+        });
+    }
+    EnvOutcome {
+        service_vars: out_services,
+        groups,
+        records,
+        steps,
+    }
+}
+
+fn owner_kind(o: Owner) -> &'static str {
+    match o {
+        Owner::Service(_) => "service",
+        Owner::Group(_) => "env group",
+    }
+}
+
+fn initial<'s>(owner: Owner, v: &'s model::EnvVar, snapshot: &Snapshot, names: &Names) -> Slot<'s> {
+    let mut slot = Slot {
+        owner,
+        key: v.key.clone(),
+        prod: Some(v),
+        state: match &v.value {
+            Some(value) if v.secret.is_none() => State::Literal(value.clone()),
+            _ => State::Operator(None),
+        },
+        cause: None,
+        auto: None,
+        into_group: None,
+        to_services: false,
+    };
+    if let Some(r) = &v.refers_to {
+        match reference_source(r, snapshot, names) {
+            Some(source) => {
+                let how = if r.matched == Match::Contains {
+                    "contained"
+                } else {
+                    "was"
+                };
+                slot.auto = Some(Cause::auto(format!(
+                    "value {how} production {} `{}` {}",
+                    r.resource.as_str(),
+                    r.name,
+                    r.property
+                )));
+                slot.state = State::Ref(source);
+            }
+            None => {
+                slot.state = State::Unresolved(format!(
+                    "points at production {} `{}`, which is not copied to staging",
+                    r.resource.as_str(),
+                    r.name
+                ));
+            }
+        }
+    }
+    slot
+}
+
+/// The staging reference for a production reference, when its target is copied.
+fn reference_source(r: &model::Reference, snapshot: &Snapshot, names: &Names) -> Option<VarSource> {
+    let staging = names.staging(r.resource, &r.name)?.to_string();
+    Some(match r.resource {
+        ResourceKind::Database => VarSource::FromDatabase {
+            name: staging,
+            property: r.property.clone(),
+        },
+        ResourceKind::KeyValue => VarSource::FromService {
+            service_type: "keyvalue".into(),
+            name: staging,
+            property: Some(r.property.clone()),
+            env_var_key: None,
+        },
+        ResourceKind::Service => {
+            let kind = snapshot.service(&r.name)?.kind;
+            let (property, env_var_key) = match r.property.strip_prefix("envVarKey:") {
+                Some(k) => (None, Some(k.to_string())),
+                None => (Some(r.property.clone()), None),
+            };
+            VarSource::FromService {
+                service_type: kind.blueprint_type().into(),
+                name: staging,
+                property,
+                env_var_key,
+            }
+        }
+        ResourceKind::EnvGroup => return None,
+    })
+}
+
+/// Literal values that name a copied resource (as a whole word) name its staging copy.
+fn propagate_renames(slots: &mut [Slot], snapshot: &Snapshot, names: &Names) {
+    let renames: HashMap<&str, &str> = snapshot
+        .resource_names()
+        .filter_map(|(k, n)| names.staging(k, n).filter(|s| *s != n).map(|s| (n, s)))
+        .collect();
+    if renames.is_empty() {
+        return;
+    }
+    for slot in slots.iter_mut() {
+        let State::Literal(value) = &slot.state else {
+            continue;
+        };
+        let mut out = String::with_capacity(value.len());
+        let mut renamed = Vec::new();
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String, renamed: &mut Vec<String>| {
+            if let Some(to) = renames.get(word.as_str()) {
+                renamed.push(word.clone());
+                out.push_str(to);
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        };
+        for c in value.chars() {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut out, &mut renamed);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out, &mut renamed);
+        if !renamed.is_empty() {
+            slot.auto = Some(Cause::auto(format!(
+                "names renamed resource `{}`",
+                renamed.join("`, `")
+            )));
+            slot.state = State::Literal(out);
+        }
+    }
+}
+
+/// `on:` must name copied services or env groups.
+fn check_rule_targets(rules: &[EnvRule], snapshot: &Snapshot, names: &Names, p: &mut Problems) {
+    for (ri, rule) in rules.iter().enumerate() {
+        for (i, name) in rule.on.iter().enumerate() {
+            let path = format!("env[{ri}].on[{i}]");
+            let is_service = snapshot.services.iter().any(|s| &s.name == name);
+            let is_group = snapshot.env_groups.iter().any(|g| &g.name == name);
+            if !is_service && !is_group {
+                let all: Vec<String> = snapshot
+                    .services
+                    .iter()
+                    .map(|s| s.name.clone())
+                    .chain(snapshot.env_groups.iter().map(|g| g.name.clone()))
+                    .collect();
+                let hint = crate::yaml::suggest(name, &all).map(|s| format!("did you mean `{s}`?"));
+                p.at(
+                    &path,
+                    format!("`{name}` is not a production service or env group"),
+                    hint,
+                );
+            } else if !(names.is_copied(ResourceKind::Service, name)
+                || names.is_copied(ResourceKind::EnvGroup, name))
+            {
+                p.at(
+                    &path,
+                    format!("`{name}` is not copied to staging (see select)"),
+                    None,
+                );
+            }
+        }
+        let check = |p: &mut Problems, field: &str, name: &str, kinds: &[ResourceKind]| {
+            let exists = kinds.iter().any(|k| {
+                snapshot
+                    .resource_names()
+                    .any(|(rk, n)| rk == *k && n == name)
+            });
+            if !exists {
+                let all: Vec<String> = snapshot
+                    .resource_names()
+                    .filter(|(k, _)| kinds.contains(k))
+                    .map(|(_, n)| n.to_string())
+                    .collect();
+                let hint = crate::yaml::suggest(name, &all).map(|s| format!("did you mean `{s}`?"));
+                let what: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                p.at(
+                    &format!("env[{ri}].{field}"),
+                    format!("`{name}` is not a production {}", what.join(" or ")),
+                    hint,
+                );
+            } else if !kinds.iter().any(|k| names.is_copied(*k, name)) {
+                p.at(
+                    &format!("env[{ri}].{field}"),
+                    format!("`{name}` is not copied to staging (see select)"),
+                    None,
+                );
+            }
+        };
+        if let Some(d) = &rule.from_database {
+            check(p, "fromDatabase.name", &d.name, &[ResourceKind::Database]);
+        }
+        if let Some(s) = &rule.from_service {
+            check(
+                p,
+                "fromService.name",
+                &s.name,
+                &[ResourceKind::Service, ResourceKind::KeyValue],
+            );
+        }
+        if let Some(g) = &rule.group {
+            check(p, "group", g, &[ResourceKind::EnvGroup]);
+        }
+    }
+}
+
+/// A `set` with an exact key and `on` adds the variable where production lacks it.
+fn add_missing<'s>(
+    rule: &EnvRule,
+    slots: &mut Vec<Slot<'s>>,
+    snapshot: &Snapshot,
+    services: &BTreeMap<usize, &model::Service>,
+    groups: &BTreeMap<usize, &model::EnvGroup>,
+    cause: &Cause,
+) -> usize {
+    let Some(value) = &rule.set else { return 0 };
+    if rule.on.is_empty() || !Pattern::new(&rule.key).is_literal() {
+        return 0;
+    }
+    let mut added = 0;
+    for name in &rule.on {
+        let owner = services
+            .keys()
+            .find(|i| &snapshot.services[**i].name == name)
+            .map(|i| Owner::Service(*i))
+            .or_else(|| {
+                groups
+                    .keys()
+                    .find(|i| &snapshot.env_groups[**i].name == name)
+                    .map(|i| Owner::Group(*i))
+            });
+        let Some(owner) = owner else { continue };
+        if slots.iter().any(|s| s.owner == owner && s.key == rule.key) {
+            continue;
+        }
+        slots.push(Slot {
+            owner,
+            key: rule.key.clone(),
+            prod: None,
+            state: State::Literal(value.clone()),
+            cause: Some(cause.clone()),
+            auto: None,
+            into_group: None,
+            to_services: false,
+        });
+        added += 1;
+    }
+    added
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_rule(
+    rule: &EnvRule,
+    path: &str,
+    slot: &mut Slot,
+    snapshot: &Snapshot,
+    names: &Names,
+    groups: &BTreeMap<usize, &model::EnvGroup>,
+    cause: &Cause,
+    p: &mut Problems,
+) -> bool {
+    match rule.action() {
+        Action::Set => {
+            let value = rule.set.clone().unwrap_or_default();
+            if let Some(why) = crate::secrets::secret_shape(&value) {
+                p.at(
+                    &format!("{path}.set"),
+                    format!("the value set for `{}` looks like a secret ({why}); it would be committed in render.yaml", rule.key),
+                    Some("use `secret: \"what to set\"` and set the value in the Render dashboard".into()),
+                );
+                return true;
+            }
+            slot.state = State::Literal(value);
+        }
+        Action::Replace => {
+            let State::Literal(value) = &slot.state else {
+                return false;
+            };
+            let mut pairs: Vec<(&String, &String)> = rule
+                .replace
+                .as_ref()
+                .map(|r| r.iter().collect())
+                .unwrap_or_default();
+            // Longest first, so `api.example.com` is replaced before `example.com`.
+            pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
+            let new = replace_all(value, &pairs);
+            if &new == value {
+                return false;
+            }
+            slot.state = State::Literal(new);
+        }
+        Action::Secret => slot.state = State::Operator(rule.secret.clone()),
+        Action::Generate => slot.state = State::Generate,
+        Action::Rewire => {
+            let source = if let Some(d) = &rule.from_database {
+                names
+                    .staging(ResourceKind::Database, &d.name)
+                    .map(|n| VarSource::FromDatabase {
+                        name: n.to_string(),
+                        property: d.property.as_str().to_string(),
+                    })
+            } else if let Some(s) = &rule.from_service {
+                let kv = snapshot.key_values.iter().any(|k| k.name == s.name);
+                let staging = names
+                    .staging(
+                        if kv {
+                            ResourceKind::KeyValue
+                        } else {
+                            ResourceKind::Service
+                        },
+                        &s.name,
+                    )
+                    .map(str::to_string);
+                let service_type = if kv {
+                    "keyvalue".to_string()
+                } else {
+                    snapshot
+                        .service(&s.name)
+                        .map(|x| x.kind.blueprint_type().to_string())
+                        .unwrap_or_default()
+                };
+                if let Some(prop) = &s.property {
+                    let ok: &[&str] = if kv {
+                        &["connectionString", "host", "port"]
+                    } else {
+                        &["host", "port", "hostport"]
+                    };
+                    if !ok.contains(&prop.as_str()) {
+                        p.at(
+                            &format!("{path}.fromService.property"),
+                            format!(
+                                "`{prop}` is not a property of a {}",
+                                if kv { "key value" } else { "service" }
+                            ),
+                            Some(format!("allowed: {}", ok.join(", "))),
+                        );
+                    }
+                }
+                staging.map(|name| VarSource::FromService {
+                    service_type,
+                    name,
+                    property: s.property.clone(),
+                    env_var_key: s.env_var_key.clone(),
+                })
+            } else {
+                None
+            };
+            // An unknown or uncopied name is reported by check_rule_targets.
+            let Some(source) = source else { return true };
+            if let Owner::Group(_) = slot.owner {
+                slot.to_services = true;
+            }
+            slot.state = State::Ref(source);
+        }
+        Action::Group => {
+            if rule.ungroup.is_some() {
+                let Owner::Group(_) = slot.owner else {
+                    return false;
+                };
+                slot.to_services = true;
+            } else {
+                let Owner::Service(_) = slot.owner else {
+                    p.at(
+                        &format!("{path}.group"),
+                        format!(
+                            "`{}` is already in an env group; `group` moves service variables",
+                            slot.key
+                        ),
+                        None,
+                    );
+                    return true;
+                };
+                if let State::Ref(_) = slot.state {
+                    p.at(
+                        &format!("{path}.group"),
+                        format!(
+                            "`{}` references a resource, which an env group cannot hold",
+                            slot.key
+                        ),
+                        Some("keep it on the service".into()),
+                    );
+                    return true;
+                }
+                let name = rule.group.as_deref().unwrap_or_default();
+                match groups.iter().find(|(_, g)| g.name == name) {
+                    Some((&gi, _)) => slot.into_group = Some(gi),
+                    None => return true,
+                }
+            }
+        }
+        Action::Drop => slot.state = State::Dropped(rule.drop.clone().unwrap_or_default()),
+    }
+    slot.cause = Some(cause.clone());
+    true
+}
+
+fn replace_all(value: &str, pairs: &[(&String, &String)]) -> String {
+    // One left-to-right scan: at each position the longest `from` that matches wins, and
+    // replaced text is never scanned again (so `a → ab` cannot loop or cascade).
+    let mut out = String::with_capacity(value.len());
+    let mut i = 0;
+    let bytes = value.as_bytes();
+    while i < bytes.len() {
+        if let Some((from, to)) = pairs
+            .iter()
+            .find(|(from, _)| value[i..].starts_with(from.as_str()))
+        {
+            out.push_str(to);
+            i += from.len();
+        } else {
+            let c = value[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+fn key_suggestion(key: &str, slots: &[Slot]) -> Option<String> {
+    let keys: Vec<String> = slots
+        .iter()
+        .map(|s| s.key.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    crate::yaml::suggest(key, &keys).map(|k| format!("did you mean `{k}`?"))
+}
+
+fn source_of(state: &State) -> Option<VarSource> {
+    match state {
+        State::Literal(v) => Some(VarSource::Value(v.clone())),
+        State::Operator(n) => Some(VarSource::Operator(n.clone())),
+        State::Generate => Some(VarSource::Generate),
+        State::Ref(s) => Some(s.clone()),
+        State::Dropped(_) | State::Unresolved(_) => None,
+    }
+}
+
+pub(crate) fn describe_source(s: &VarSource) -> String {
+    match s {
+        VarSource::Value(v) => format!("value {}", crate::yaml::comment_text(v)),
+        VarSource::Generate => "generateValue".into(),
+        VarSource::Operator(Some(n)) => format!("sync: false ({n})"),
+        VarSource::Operator(None) => "sync: false".into(),
+        VarSource::FromDatabase { name, property } => format!("fromDatabase {name} {property}"),
+        VarSource::FromService {
+            service_type,
+            name,
+            property,
+            env_var_key,
+        } => match (property, env_var_key) {
+            (Some(p), _) => format!("fromService {service_type} {name} {p}"),
+            (None, Some(k)) => format!("fromService {service_type} {name} envVarKey {k}"),
+            _ => format!("fromService {service_type} {name}"),
+        },
+    }
+}
+
+fn record_for(
+    slot: &Slot,
+    snapshot: &Snapshot,
+    names: &Names,
+    staging_owner: &dyn Fn(Owner) -> String,
+    production_owner: &str,
+) -> EnvRecord {
+    let secret = slot.prod.is_some_and(|v| v.is_secret());
+    let production_value = slot.prod.and_then(|v| v.value.clone()).filter(|_| !secret);
+    let cause = slot.cause.clone().or_else(|| slot.auto.clone());
+    let (disposition, detail) = match (&slot.state, slot.into_group, slot.to_services) {
+        (State::Dropped(reason), ..) => (Disposition::Dropped, reason.clone()),
+        (State::Unresolved(msg), ..) => (Disposition::Dropped, msg.clone()),
+        (_, Some(g), _) => (
+            Disposition::MovedToGroup,
+            format!(
+                "into env group {}",
+                names
+                    .staging(ResourceKind::EnvGroup, &snapshot.env_groups[g].name)
+                    .unwrap_or_default()
+            ),
+        ),
+        (state, _, true) => (
+            Disposition::MovedToServices,
+            format!(
+                "onto the group's services as {}",
+                source_of(state)
+                    .map(|s| describe_source(&s))
+                    .unwrap_or_default()
+            ),
+        ),
+        (State::Ref(s), ..) => (Disposition::Rewired, describe_source(s)),
+        (State::Generate, ..) => (Disposition::Generated, "generateValue".into()),
+        (State::Operator(note), ..) => (
+            Disposition::OperatorProvided,
+            note.clone()
+                .unwrap_or_else(|| match slot.prod.and_then(|v| v.secret.as_ref()) {
+                    Some(s) => format!("classified secret ({})", s.rule),
+                    None => "set by the operator".into(),
+                }),
+        ),
+        (State::Literal(v), ..) => {
+            let shown = if secret {
+                "a literal value".to_string()
+            } else {
+                format!("value {}", crate::yaml::comment_text(v))
+            };
+            match slot.prod {
+                None => (Disposition::Added, shown),
+                Some(p) if p.value.as_ref() == Some(v) && !secret => (Disposition::Carried, shown),
+                Some(_) => (Disposition::Replaced, shown),
+            }
+        }
+    };
+    EnvRecord {
+        owner_kind: match slot.owner {
+            Owner::Service(_) => "service",
+            Owner::Group(_) => "envGroup",
+        },
+        production_owner: production_owner.to_string(),
+        key: slot.key.clone(),
+        staging_owner: Some(staging_owner(slot.owner)),
+        secret,
+        disposition,
+        cause,
+        detail,
+        production_value,
+    }
+}
+
+/// Provenance for a variable whose staging form differs from production.
+fn change_for(slot: &Slot, staging_owner: &dyn Fn(Owner) -> String) -> Option<Change> {
+    let secret = slot.prod.is_some_and(|v| v.is_secret());
+    let unchanged = matches!((&slot.state, slot.prod), (State::Literal(v), Some(p)) if p.value.as_ref() == Some(v) && !secret)
+        && slot.into_group.is_none()
+        && !slot.to_services;
+    let default_secret = matches!(slot.state, State::Operator(None)) && slot.cause.is_none();
+    if unchanged || default_secret {
+        return None;
+    }
+    let cause = slot.cause.clone().or_else(|| slot.auto.clone())?;
+    Some(Change {
+        resource: staging_owner(slot.owner),
+        field: format!("envVars.{}", slot.key),
+        production: slot.prod.and_then(|v| v.value.clone()).filter(|_| !secret),
+        cause,
+    })
+}
+
+fn steps_for(slot: &Slot, staging_owner: &str, record: &EnvRecord) -> Vec<ManualStep> {
+    let mut steps = Vec::new();
+    let Owner::Service(_) = slot.owner else {
+        return steps;
+    };
+    match &slot.state {
+        State::Operator(note) if slot.into_group.is_none() => steps.push(ManualStep {
+            kind: StepKind::PromptedSecret,
+            resource: staging_owner.to_string(),
+            what: format!("{}: {}", slot.key, note.clone().unwrap_or_else(|| record.detail.clone())),
+            action: format!(
+                "Render asks for it when the Blueprint is first created; on an existing Blueprint set it in Dashboard → {staging_owner} → Environment, or PUT /v1/services/{{serviceId}}/env-vars/{}",
+                slot.key
+            ),
+        }),
+        State::Dropped(reason) if slot.prod.is_some() => steps.push(ManualStep {
+            kind: StepKind::DroppedKey,
+            resource: staging_owner.to_string(),
+            what: format!("{} ({reason})", slot.key),
+            action: format!(
+                "if {staging_owner} already exists, delete it: Dashboard → {staging_owner} → Environment, or DELETE /v1/services/{{serviceId}}/env-vars/{}",
+                slot.key
+            ),
+        }),
+        State::Ref(source) if slot.prod.and_then(|v| v.refers_to.as_ref()).is_some_and(|r| r.matched == Match::Contains) && slot.cause.is_none() => {
+            steps.push(ManualStep {
+                kind: StepKind::PartialRewire,
+                resource: staging_owner.to_string(),
+                what: format!("{}: production's value wrapped the reference in other text (a path, query or scheme)", slot.key),
+                action: format!(
+                    "staging gets the bare {}; if the extra part matters, replace the rule with `set` or `secret` for {}",
+                    describe_source(source),
+                    slot.key
+                ),
+            });
+        }
+        _ => {}
+    }
+    steps
+}

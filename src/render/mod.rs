@@ -1,0 +1,342 @@
+//! The render stage: the staging model → file contents, through minijinja templates.
+//!
+//! Every decision (which fields, their values, their order, the comments) is made here in
+//! Rust and handed to the templates as context structs; the templates only format. They are
+//! embedded in the binary, loaded once, and use strict undefined variables. Every string
+//! reaches the output through one filter, [`crate::yaml::quote`].
+
+mod blueprint;
+mod envgroup;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::model::Snapshot;
+use crate::output::File;
+use crate::overlay::Staging;
+
+pub use report::Report;
+
+/// Every template, by name; `templates/` in the repository.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("_yaml.j2", include_str!("../../templates/_yaml.j2")),
+    (
+        "render.yaml.j2",
+        include_str!("../../templates/render.yaml.j2"),
+    ),
+    (
+        "env-group.yaml.j2",
+        include_str!("../../templates/env-group.yaml.j2"),
+    ),
+    ("report.md.j2", include_str!("../../templates/report.md.j2")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()
+                .expect("default delimiters are valid"),
+        );
+        // Output is YAML and Markdown, never HTML.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.add_filter("yaml", |s: String| crate::yaml::quote(&s));
+        env.add_filter("comment", |s: String| crate::yaml::comment_safe(&s));
+        env.add_filter("cell", |s: String| markdown_cell(&s));
+        env.add_filter("code", |s: String| markdown_code(&s));
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .expect("embedded templates parse");
+        }
+        env
+    })
+}
+
+/// Render one template with a serialisable context.
+pub fn render_template<C: Serialize>(name: &str, ctx: &C) -> anyhow::Result<String> {
+    let template = environment().get_template(name)?;
+    let mut text = template.render(minijinja::Value::from(minijinja::value::Serde(ctx)))?;
+    // One trailing newline, LF only: templates may leave blank lines at the end.
+    while text.ends_with("\n\n") {
+        text.pop();
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// A YAML node for the templates: the structure is decided in Rust, the template writes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Node {
+    Str { value: String },
+    Int { value: i64 },
+    Bool { value: bool },
+    Map { fields: Vec<Field> },
+    List { items: Vec<Node> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub key: String,
+    pub value: Node,
+    pub comment: Option<String>,
+}
+
+impl Node {
+    pub fn str(s: impl Into<String>) -> Node {
+        Node::Str { value: s.into() }
+    }
+    pub fn int(i: impl Into<i64>) -> Node {
+        Node::Int { value: i.into() }
+    }
+    pub fn bool(b: bool) -> Node {
+        Node::Bool { value: b }
+    }
+    pub fn list(items: Vec<Node>) -> Node {
+        Node::List { items }
+    }
+    pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Node {
+        Node::List {
+            items: items.into_iter().map(Node::str).collect(),
+        }
+    }
+
+    /// The JSON value this node denotes (what a YAML parser must read back).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Node::Str { value } => Value::String(value.clone()),
+            Node::Int { value } => Value::from(*value),
+            Node::Bool { value } => Value::Bool(*value),
+            Node::Map { fields } => Value::Object(
+                fields
+                    .iter()
+                    .map(|f| (f.key.clone(), f.value.to_json()))
+                    .collect(),
+            ),
+            Node::List { items } => Value::Array(items.iter().map(Node::to_json).collect()),
+        }
+    }
+}
+
+/// Builds a map node field by field; optional fields are skipped when absent.
+#[derive(Debug, Default, Clone)]
+pub struct MapBuilder {
+    fields: Vec<Field>,
+}
+
+impl MapBuilder {
+    pub fn new() -> Self {
+        MapBuilder::default()
+    }
+    pub fn field(&mut self, key: &str, value: Node) -> &mut Self {
+        self.fields.push(Field {
+            key: key.to_string(),
+            value,
+            comment: None,
+        });
+        self
+    }
+    pub fn opt(&mut self, key: &str, value: Option<Node>) -> &mut Self {
+        if let Some(v) = value {
+            self.field(key, v);
+        }
+        self
+    }
+    pub fn opt_str(&mut self, key: &str, value: &Option<String>) -> &mut Self {
+        self.opt(key, value.as_ref().map(|v| Node::str(v.clone())))
+    }
+    /// Attach a comment to the field named `key`, if present.
+    pub fn comment(&mut self, key: &str, comment: Option<String>) -> &mut Self {
+        if let Some(c) = comment {
+            if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+                f.comment = Some(c);
+            }
+        }
+        self
+    }
+    pub fn keys(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.key.clone()).collect()
+    }
+    pub fn build(&self) -> Node {
+        Node::Map {
+            fields: self.fields.clone(),
+        }
+    }
+}
+
+/// Where the files of one environment go, and how their headers name the inputs.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub out_dir: PathBuf,
+    /// Shown in headers: relative paths as given, never absolute (output must not depend
+    /// on the machine).
+    pub snapshot_label: String,
+    pub overlay_label: String,
+}
+
+/// A path for display in generated files: as given when relative, the file name otherwise.
+pub fn label(path: &Path) -> String {
+    if path.is_absolute() {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        path.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// Render every file of one environment. `report` carries the findings of validation.
+pub fn render(
+    staging: &Staging,
+    snapshot: &Snapshot,
+    paths: &Paths,
+    report: &Report,
+) -> anyhow::Result<Vec<File>> {
+    let mut files = Vec::new();
+    files.push(File {
+        path: paths.out_dir.join("render.yaml"),
+        contents: blueprint_text(staging, paths)?,
+    });
+    for g in &staging.env_groups {
+        files.push(File {
+            path: paths
+                .out_dir
+                .join("env-groups")
+                .join(format!("{}.yaml", file_stem(&g.name))),
+            contents: envgroup::render(g, staging, paths)?,
+        });
+    }
+    files.push(File {
+        path: paths.out_dir.join("report.md"),
+        contents: render_template("report.md.j2", report)?,
+    });
+    let mut json = serde_json::to_string_pretty(report)?;
+    json.push('\n');
+    files.push(File {
+        path: paths.out_dir.join("report.json"),
+        contents: json,
+    });
+    let _ = snapshot;
+    Ok(files)
+}
+
+/// The Blueprint alone (what validation checks before anything is written).
+pub fn blueprint_text(staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
+    render_template("render.yaml.j2", &blueprint::context(staging, paths))
+}
+
+/// A safe file name for a resource name: path separators and dots at the start cannot
+/// escape the output directory.
+pub fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.').to_string();
+    if s.is_empty() { "_".into() } else { s }
+}
+
+fn markdown_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c.is_control() => out.push_str(&crate::yaml::comment_safe(&c.to_string())),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline code that stays inline code whatever backticks the text holds.
+fn markdown_code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || s.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    markdown_cell(&format!("{fence}{pad}{s}{pad}{fence}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_loads() {
+        for (name, _) in TEMPLATES {
+            environment()
+                .get_template(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    fn roundtrip(node: &Node) {
+        #[derive(Serialize)]
+        struct Ctx<'a> {
+            header: Vec<String>,
+            previews: Option<()>,
+            services: &'a Node,
+            databases: Node,
+            env_groups: Node,
+            project: Option<()>,
+        }
+        let ctx = Ctx {
+            header: vec!["h".into()],
+            previews: None,
+            services: node,
+            databases: Node::list(vec![]),
+            env_groups: Node::list(vec![]),
+            project: None,
+        };
+        let text = render_template("render.yaml.j2", &ctx).unwrap();
+        let back: serde_json::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back["services"], node.to_json(), "{text}");
+    }
+
+    #[test]
+    fn nested_nodes_round_trip() {
+        let mut inner = MapBuilder::new();
+        inner
+            .field("paths", Node::strs(["a/**", "off"]))
+            .field("empty", Node::list(vec![]))
+            .field("m", Node::Map { fields: vec![] });
+        let mut svc = MapBuilder::new();
+        svc.field("type", Node::str("web"))
+            .field("numInstances", Node::int(2))
+            .field("flag", Node::bool(false))
+            .field("buildFilter", inner.build())
+            .field("nested", Node::list(vec![Node::strs(["x"]), Node::int(1)]))
+            .comment("type", Some("a # comment\nwith newline".into()));
+        roundtrip(&Node::list(vec![
+            svc.build(),
+            MapBuilder::new().field("k", Node::str("v")).build(),
+        ]));
+    }
+}
