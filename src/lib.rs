@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod overlay;
 pub mod pattern;
+pub mod pipeline;
 pub mod render;
 pub mod secrets;
 pub mod snapshot;

@@ -1,7 +1,6 @@
 //! `stageprint generate [--check]`: snapshot + overlay → Blueprint, env groups and report,
 //! validated; then written, or compared with what is on disk.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -10,16 +9,11 @@ use super::{Exit, Global};
 use crate::config::Config;
 use crate::model::Snapshot;
 use crate::output;
-use crate::overlay::{self, Overlay, Staging};
+use crate::overlay::{Overlay, Staging};
+use crate::pipeline;
 use crate::render::{self, Paths, Report};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Strict {
-    #[default]
-    Off,
-    Secrets,
-    All,
-}
+pub use crate::pipeline::Strict;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -174,7 +168,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot> {
     Ok(Snapshot::from_yaml(&text, path)?)
 }
 
-/// Run the pipeline for one environment, up to (not including) writing.
+/// Load the overlay and run the pipeline for one environment, up to (not including) writing.
 pub fn generate(
     snapshot: &Snapshot,
     snapshot_path: &Path,
@@ -182,48 +176,17 @@ pub fn generate(
     strict: Strict,
 ) -> Result<Generated> {
     let overlay = Overlay::load(&target.overlay)?;
-    let staging = overlay::apply(snapshot, &overlay, &target.name)
-        .map_err(|errors| anyhow::anyhow!(overlay::spec::join_errors(&errors)))?;
     let paths = Paths {
         out_dir: target.out.clone(),
         snapshot_label: render::label(snapshot_path),
         overlay_label: render::label(&target.overlay),
     };
-    let mut blocking = Vec::new();
-    blocking.extend(strictness(&staging, strict));
-    let report = Report::build(
-        &staging,
-        &paths.snapshot_label,
-        &paths.overlay_label,
-        Vec::new(),
-        &BTreeMap::new(),
-    );
-    let files = render::render(&staging, snapshot, &paths, &report)?;
+    let outcome = pipeline::run(snapshot, &overlay, &target.name, &paths, strict)?;
     Ok(Generated {
         target,
-        files,
-        staging,
-        report,
-        blocking,
+        files: outcome.files,
+        staging: outcome.staging,
+        report: outcome.report,
+        blocking: outcome.blocking,
     })
-}
-
-fn strictness(staging: &Staging, strict: Strict) -> Vec<String> {
-    let mut out = Vec::new();
-    if strict == Strict::Off {
-        return out;
-    }
-    for r in staging.env_records.iter().filter(|r| r.is_default()) {
-        if strict == Strict::All || r.secret {
-            out.push(format!(
-                "strict: {} `{}` on {} has no rule deciding it (default: {}); add an env rule for it in {}",
-                if r.secret { "secret" } else { "variable" },
-                r.key,
-                r.production_owner,
-                r.disposition.as_str(),
-                staging.overlay_path.display()
-            ));
-        }
-    }
-    out
 }

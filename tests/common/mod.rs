@@ -1,0 +1,124 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use stageprint::model::{ConvertOptions, Snapshot, normalise};
+use stageprint::output::File;
+use stageprint::overlay::Overlay;
+use stageprint::pipeline::{self, Outcome, Strict};
+use stageprint::render::Paths;
+use stageprint::secrets::{Classifier, Fingerprinter};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared`, when present. With `CI=true` its absence is a failure, not a skip.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = root().join("..").join("shared");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("../shared is missing, and CI=true requires the cross-checks against it");
+    }
+    eprintln!("note: ../shared is absent; cross-check skipped");
+    None
+}
+
+/// Normalise a directory of recorded API responses with the default secret rules.
+pub fn snapshot_from_fixtures(dir: &Path, key: Option<&[u8]>) -> Snapshot {
+    let raw = stageprint::snapshot::fixtures::load_dir(dir).unwrap();
+    let classifier = Classifier::default();
+    let fp = key.and_then(Fingerprinter::new);
+    normalise(
+        &raw,
+        &ConvertOptions {
+            classifier: &classifier,
+            fingerprinter: fp.as_ref(),
+        },
+    )
+    .0
+}
+
+pub fn bundled_snapshot() -> Snapshot {
+    let path = root().join("generated/production.snapshot.yaml");
+    Snapshot::from_yaml(
+        &std::fs::read_to_string(&path).unwrap(),
+        Path::new("generated/production.snapshot.yaml"),
+    )
+    .unwrap()
+}
+
+pub fn overlay(text: &str) -> Overlay {
+    Overlay::parse(text, Path::new("overlay.yaml"))
+        .unwrap_or_else(|e| panic!("{}", stageprint::overlay::spec::join_errors(&e)))
+}
+
+pub fn paths() -> Paths {
+    Paths {
+        out_dir: PathBuf::from("out"),
+        snapshot_label: "snapshot.yaml".into(),
+        overlay_label: "overlay.yaml".into(),
+    }
+}
+
+pub fn run(snapshot: &Snapshot, overlay_text: &str) -> Outcome {
+    pipeline::run(
+        snapshot,
+        &overlay(overlay_text),
+        "staging",
+        &paths(),
+        Strict::Off,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn file<'a>(files: &'a [File], name: &str) -> &'a str {
+    &files
+        .iter()
+        .find(|f| f.path.ends_with(name))
+        .unwrap_or_else(|| panic!("no {name}"))
+        .contents
+}
+
+/// The rendered Blueprint parsed back.
+pub fn blueprint(outcome: &Outcome) -> serde_json::Value {
+    serde_yaml::from_str(file(&outcome.files, "render.yaml")).unwrap()
+}
+
+/// All services of a Blueprint, at the root or in project environments.
+pub fn services(bp: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut out: Vec<serde_json::Value> = bp["services"].as_array().cloned().unwrap_or_default();
+    for p in bp["projects"].as_array().into_iter().flatten() {
+        for e in p["environments"].as_array().into_iter().flatten() {
+            out.extend(e["services"].as_array().cloned().unwrap_or_default());
+        }
+    }
+    out
+}
+
+pub fn service<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    list.iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no service {name}"))
+}
+
+pub fn env_var<'a>(svc: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    svc["envVars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == key)
+        .unwrap_or_else(|| panic!("no {key}"))
+}
+
+/// Every file's path and bytes, for whole-output comparisons.
+pub fn concat(files: &[File]) -> String {
+    let mut out = String::new();
+    for f in files {
+        out.push_str(&format!("===== {} =====\n{}", f.path.display(), f.contents));
+    }
+    out
+}
