@@ -208,8 +208,9 @@ pub(super) fn resolve(
     }
     for slot in &slots {
         if let State::Unresolved(msg) = &slot.state {
+            let target = slot.prod.and_then(|v| v.refers_to.as_ref()).map(|r| r.name.as_str()).unwrap_or_default();
             p.at(
-                "env",
+                &selection_path(overlay, target),
                 format!("{} on {} `{}` {msg}", slot.key, owner_kind(slot.owner), owner_name(slot.owner)),
                 Some(format!(
                     "copy that resource (select), or decide the variable: env: [{{key: {}, on: [{}], set: …}}] (or secret/fromDatabase/fromService/drop)",
@@ -396,6 +397,16 @@ pub(super) fn resolve(
         groups,
         records,
         steps,
+    }
+}
+
+/// The overlay line that left `name` out: the `select.exclude` entry matching it, or
+/// `select.include` when nothing included it.
+fn selection_path(overlay: &Overlay, name: &str) -> String {
+    let select = &overlay.file.select;
+    match select.exclude.iter().position(|p| Pattern::new(p).matches(name)) {
+        Some(i) => format!("select.exclude[{i}]"),
+        None => "select.include".into(),
     }
 }
 
