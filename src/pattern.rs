@@ -7,22 +7,38 @@ use std::fmt;
 pub struct Pattern {
     text: String,
     case_insensitive: bool,
+    kind: Kind,
+}
+
+/// Most patterns are a literal or a lone `*`; they match without the general algorithm.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Kind {
+    Literal,
+    Any,
+    Glob(Vec<char>),
 }
 
 impl Pattern {
     pub fn new(text: &str) -> Self {
-        Pattern {
-            text: text.to_string(),
-            case_insensitive: false,
-        }
+        Pattern::build(text, false)
     }
 
     /// A pattern that ignores ASCII case (secret rules: `*_token` matches `API_TOKEN`).
     pub fn case_insensitive(text: &str) -> Self {
-        Pattern {
-            text: text.to_string(),
-            case_insensitive: true,
-        }
+        Pattern::build(text, true)
+    }
+
+    fn build(text: &str, case_insensitive: bool) -> Self {
+        let kind = if !text.contains(['*', '?']) {
+            Kind::Literal
+        } else if text.chars().all(|c| c == '*') {
+            Kind::Any
+        } else if case_insensitive {
+            Kind::Glob(text.to_ascii_lowercase().chars().collect())
+        } else {
+            Kind::Glob(text.chars().collect())
+        };
+        Pattern { text: text.to_string(), case_insensitive, kind }
     }
 
     pub fn as_str(&self) -> &str {
@@ -31,30 +47,29 @@ impl Pattern {
 
     /// True when the pattern has no wildcard: it names exactly one thing.
     pub fn is_literal(&self) -> bool {
-        !self.text.contains(['*', '?'])
+        self.kind == Kind::Literal
     }
 
     pub fn matches(&self, s: &str) -> bool {
-        self.captures(s).is_some()
+        match &self.kind {
+            Kind::Literal if self.case_insensitive => self.text.eq_ignore_ascii_case(s),
+            Kind::Literal => self.text == s,
+            Kind::Any => true,
+            Kind::Glob(_) => self.captures(s).is_some(),
+        }
     }
 
     /// Match `s`, returning what each wildcard matched, in order.
     pub fn captures(&self, s: &str) -> Option<Vec<String>> {
-        let (p, t): (Vec<char>, Vec<char>) = if self.case_insensitive {
-            (
-                self.text.to_ascii_lowercase().chars().collect(),
-                s.to_ascii_lowercase().chars().collect(),
-            )
-        } else {
-            (self.text.chars().collect(), s.chars().collect())
+        let p = match &self.kind {
+            Kind::Literal => return self.matches(s).then(Vec::new),
+            Kind::Any => return Some(vec![s.to_string()]),
+            Kind::Glob(p) => p,
         };
+        let t: Vec<char> = if self.case_insensitive { s.to_ascii_lowercase().chars().collect() } else { s.chars().collect() };
         let orig: Vec<char> = s.chars().collect();
         let mut caps = Vec::new();
-        if matches_from(&p, &t, 0, 0, &orig, &mut caps) {
-            Some(caps)
-        } else {
-            None
-        }
+        if matches_from(p, &t, 0, 0, &orig, &mut caps) { Some(caps) } else { None }
     }
 }
 

@@ -717,44 +717,33 @@ impl Snapshot {
 
     /// Read a snapshot file. A file written by a newer stageprint is refused with the
     /// version it has; errors name the file, line and column.
-    pub fn from_yaml(
-        text: &str,
-        file: &std::path::Path,
-    ) -> Result<Snapshot, crate::yaml::InputError> {
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            version: Option<serde_yaml::Value>,
+    pub fn from_yaml(text: &str, file: &std::path::Path) -> Result<Snapshot, crate::yaml::InputError> {
+        // One parse on the happy path; the version is looked at separately only to explain
+        // a failure (a newer format may not parse at all) or to refuse a mismatch.
+        let parsed = crate::yaml::parse_unindexed::<Snapshot>(text, file);
+        let version = top_level_version(text);
+        if version.is_some_and(|v| v != u64::from(SNAPSHOT_VERSION)) || matches!(parsed, Ok(ref s) if s.version != SNAPSHOT_VERSION) {
+            let locations = crate::yaml::index(text, file)?;
+            let mut e = match version {
+                Some(n) if n > u64::from(SNAPSHOT_VERSION) => locations.error(
+                    "version",
+                    format!("snapshot format version {n} is newer than this stageprint understands (version {SNAPSHOT_VERSION})"),
+                ),
+                _ => locations.error("version", format!("unsupported snapshot format version (expected {SNAPSHOT_VERSION})")),
+            };
+            e.hint = Some("take the snapshot again with this stageprint: `stageprint snapshot`, or upgrade stageprint".into());
+            return Err(e);
         }
-        let probe: Result<VersionOnly, _> = serde_yaml::from_str(text);
-        if let Ok(VersionOnly { version: Some(v) }) = probe {
-            match v.as_u64() {
-                Some(n) if n == u64::from(SNAPSHOT_VERSION) => {}
-                Some(n) if n > u64::from(SNAPSHOT_VERSION) => {
-                    let locations = crate::yaml::index(text, file)?;
-                    let mut e = locations.error(
-                        "version",
-                        format!(
-                            "snapshot format version {n} is newer than this stageprint understands (version {SNAPSHOT_VERSION})"
-                        ),
-                    );
-                    e.hint = Some("upgrade stageprint, or take the snapshot again with this version: `stageprint snapshot`".into());
-                    return Err(e);
-                }
-                _ => {
-                    let locations = crate::yaml::index(text, file)?;
-                    let mut e = locations.error(
-                        "version",
-                        format!(
-                            "unsupported snapshot format version (expected {SNAPSHOT_VERSION})"
-                        ),
-                    );
-                    e.hint = Some("take the snapshot again: `stageprint snapshot`".into());
-                    return Err(e);
-                }
-            }
-        }
-        let mut snapshot: Snapshot = crate::yaml::parse_unindexed(text, file)?;
+        let mut snapshot = parsed?;
         snapshot.sort();
         Ok(snapshot)
     }
+}
+
+/// The value of a top-level `version:` line, without parsing the document.
+fn top_level_version(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("version:"))
+        .and_then(|v| v.split('#').next())
+        .and_then(|v| v.trim().trim_matches(|c| c == '\'' || c == '"').parse().ok())
 }

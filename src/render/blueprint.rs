@@ -1,36 +1,186 @@
 //! The Blueprint's context: every field production sets, written out explicitly (Render's
 //! sync resets undeclared fields on adopted resources) in the strict form the official
-//! schema accepts, each overlay-caused difference carrying a comment.
+//! schema accepts, each difference from production carrying a comment that names its cause.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::{MapBuilder, Node, Paths};
-use crate::model::{GENERATED_HEADER, ServiceKind};
-use crate::overlay::{
-    Change, Staging, StagingDatabase, StagingEnvGroup, StagingKeyValue, StagingService, StagingVar,
-    VarSource,
-};
+use super::Paths;
+use crate::model::{self, GENERATED_HEADER, ServiceKind};
+use crate::overlay::{Change, Staging, StagingDatabase, StagingEnvGroup, StagingKeyValue, StagingService, VarSource};
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BlueprintContext {
-    pub header: Vec<String>,
-    pub previews: Option<Node>,
-    pub services: Node,
-    pub databases: Node,
-    pub env_groups: Node,
-    pub project: Option<ProjectContext>,
+    header: Vec<String>,
+    previews: Option<Previews>,
+    /// Resources outside any project environment.
+    root: Resources,
+    project: Option<Project>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ProjectContext {
-    pub name: String,
-    pub environment: String,
-    pub settings: Node,
-    pub services: Node,
-    pub databases: Node,
-    pub env_groups: Node,
+#[serde(rename_all = "camelCase")]
+struct Previews {
+    generation: Option<String>,
+    expire_after_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Resources {
+    services: Vec<Service>,
+    databases: Vec<Database>,
+    env_var_groups: Vec<Group>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Project {
+    name: String,
+    environment: String,
+    isolation: Option<&'static str>,
+    protection: Option<&'static str>,
+    resources: Resources,
+}
+
+/// Comment per Blueprint field; every field is present so templates can test any of them.
+type Notes = BTreeMap<&'static str, Option<String>>;
+
+const SERVICE_FIELDS: &[&str] = &[
+    "repo", "branch", "rootDir", "image", "region", "plan", "numInstances", "scaling", "autoDeployTrigger", "buildFilter", "disk",
+    "maxShutdownDelaySeconds", "previews", "domains", "renderSubdomainPolicy", "ipAllowList", "headers", "routes", "maxmemoryPolicy",
+];
+const DATABASE_FIELDS: &[&str] = &["highAvailability", "ipAllowList", "readReplicas"];
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Service {
+    #[serde(rename = "type")]
+    service_type: &'static str,
+    name: String,
+    runtime: Option<String>,
+    repo: Option<String>,
+    branch: Option<String>,
+    root_dir: Option<String>,
+    image: Option<Image>,
+    registry_credential: Option<String>,
+    region: Option<String>,
+    plan: Option<String>,
+    num_instances: Option<u32>,
+    scaling: Option<Scaling>,
+    /// Commands and paths, in Blueprint order: (field, value, comment).
+    commands: Vec<Scalar>,
+    auto_deploy_trigger: Option<String>,
+    build_filter: Option<model::BuildFilter>,
+    disk: Option<Disk>,
+    max_shutdown_delay_seconds: Option<u32>,
+    previews: Option<String>,
+    domains: Option<Vec<String>>,
+    render_subdomain_policy: Option<String>,
+    ip_allow_list: Option<Vec<IpRule>>,
+    headers: Option<Vec<model::Header>>,
+    routes: Option<Vec<model::Route>>,
+    env_vars: Option<Vec<EnvVar>>,
+    maxmemory_policy: Option<String>,
+    notes: Notes,
+}
+
+// Template context copies of model types: every field present (`none` when absent), so
+// strict undefined-variable checking never trips on an optional field.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Scaling {
+    min_instances: u32,
+    max_instances: u32,
+    #[serde(rename = "targetCPUPercent")]
+    target_cpu_percent: Option<u32>,
+    target_memory_percent: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Disk {
+    name: String,
+    mount_path: String,
+    #[serde(rename = "sizeGB")]
+    size_gb: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IpRule {
+    source: String,
+    description: Option<String>,
+}
+
+fn ip_rules(list: &[model::IpRule]) -> Vec<IpRule> {
+    list.iter().map(|r| IpRule { source: r.source.clone(), description: r.description.clone() }).collect()
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Image {
+    url: String,
+    creds: Option<String>,
+}
+
+/// A `key: value` line whose key is a Blueprint field name chosen here.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Scalar {
+    key: &'static str,
+    value: String,
+    /// Strings are quoted by the template; numbers and booleans are written as they are.
+    quote: bool,
+    note: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvVar {
+    key: Option<String>,
+    value: Option<String>,
+    generate_value: bool,
+    from_database: Option<FromDatabase>,
+    from_service: Option<FromService>,
+    from_group: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct FromDatabase {
+    name: String,
+    property: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FromService {
+    #[serde(rename = "type")]
+    service_type: String,
+    name: String,
+    property: Option<String>,
+    env_var_key: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Database {
+    name: String,
+    fields: Vec<Scalar>,
+    high_availability: bool,
+    ip_allow_list: Option<Vec<IpRule>>,
+    read_replicas: Vec<String>,
+    notes: Notes,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Group {
+    name: String,
+    env_vars: Vec<EnvVar>,
 }
 
 /// Comments for changed fields, keyed by (staging resource, field).
@@ -42,359 +192,212 @@ impl Comments<'_> {
     fn get(&self, resource: &str, field: &str) -> Option<String> {
         let c = self.by_field.get(&(resource, field))?;
         Some(match &c.production {
-            Some(p) => format!(
-                "{}; production: {}",
-                c.cause.describe(),
-                crate::yaml::comment_text(p)
-            ),
+            Some(p) => format!("{}; production: {}", c.cause.describe(), crate::yaml::comment_text(p)),
             None => c.cause.describe(),
         })
+    }
+
+    fn notes(&self, resource: &str, fields: &[&'static str]) -> Notes {
+        fields.iter().map(|f| (*f, self.get(resource, f))).collect()
+    }
+
+    fn scalar(&self, resource: &str, key: &'static str, value: Option<String>, quote: bool) -> Option<Scalar> {
+        value.map(|value| Scalar { key, value, quote, note: self.get(resource, key) })
     }
 }
 
 pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
     let comments = Comments {
-        by_field: staging
-            .changes
-            .iter()
-            .map(|c| ((c.resource.as_str(), c.field.as_str()), c))
-            .collect(),
+        by_field: staging.changes.iter().map(|c| ((c.resource.as_str(), c.field.as_str()), c)).collect(),
     };
-    let mut services: Vec<Node> = staging
-        .services
-        .iter()
-        .map(|s| service(s, &comments))
-        .collect();
-    services.extend(staging.key_values.iter().map(|k| key_value(k, &comments)));
-    let services = Node::list(services);
-    let databases = Node::list(
-        staging
-            .databases
-            .iter()
-            .map(|d| database(d, &comments))
-            .collect(),
-    );
-    let env_groups = Node::list(
-        staging
-            .env_groups
-            .iter()
-            .map(|g| env_group(g, &comments))
-            .collect(),
-    );
+    let mut resources = Resources::default();
+    resources.services.extend(staging.services.iter().map(|s| service(s, &comments)));
+    resources.services.extend(staging.key_values.iter().map(|k| key_value(k, &comments)));
+    resources.databases.extend(staging.databases.iter().map(|d| database(d, &comments)));
+    resources.env_var_groups.extend(staging.env_groups.iter().map(|g| group(g, &comments)));
 
     let header = vec![
         format!("{GENERATED_HEADER} (regenerate with `stageprint generate`)"),
-        format!(
-            "Staging Blueprint for `{}`, from {} and {}.",
-            staging.environment, paths.snapshot_label, paths.overlay_label
-        ),
+        format!("Staging Blueprint for `{}`, from {} and {}.", staging.environment, paths.snapshot_label, paths.overlay_label),
         "Comments name the overlay rule (or automatic step) behind each difference from production.".to_string(),
     ];
-    let previews = staging.previews.as_ref().map(|p| {
-        let mut m = MapBuilder::new();
-        m.opt_str("generation", &p.generation);
-        m.opt("expireAfterDays", p.expire_after_days.map(Node::int));
-        m.build()
+    let previews = staging.previews.as_ref().map(|p| Previews {
+        generation: p.generation.clone(),
+        expire_after_days: p.expire_after_days,
     });
+    let enabled = |b: bool| if b { "enabled" } else { "disabled" };
     match &staging.placement {
-        Some(pl) => {
-            let mut settings = MapBuilder::new();
-            if let Some(iso) = pl.network_isolation {
-                let mut n = MapBuilder::new();
-                n.field(
-                    "isolation",
-                    Node::str(if iso { "enabled" } else { "disabled" }),
-                );
-                settings.field("networking", n.build());
-            }
-            if let Some(prot) = pl.protection {
-                let mut n = MapBuilder::new();
-                n.field(
-                    "protection",
-                    Node::str(if prot { "enabled" } else { "disabled" }),
-                );
-                settings.field("permissions", n.build());
-            }
-            BlueprintContext {
-                header,
-                previews,
-                services: Node::list(vec![]),
-                databases: Node::list(vec![]),
-                env_groups: Node::list(vec![]),
-                project: Some(ProjectContext {
-                    name: pl.project.clone(),
-                    environment: pl.environment.clone(),
-                    settings: settings.build(),
-                    services,
-                    databases,
-                    env_groups,
-                }),
-            }
-        }
-        None => BlueprintContext {
+        Some(pl) => BlueprintContext {
             header,
             previews,
-            services,
-            databases,
-            env_groups,
-            project: None,
+            root: Resources::default(),
+            project: Some(Project {
+                name: pl.project.clone(),
+                environment: pl.environment.clone(),
+                isolation: pl.network_isolation.map(enabled),
+                protection: pl.protection.map(enabled),
+                resources,
+            }),
         },
+        None => BlueprintContext { header, previews, root: resources, project: None },
     }
 }
 
-fn ip_list(list: &[crate::model::IpRule]) -> Node {
-    Node::list(
-        list.iter()
-            .map(|r| {
-                let mut m = MapBuilder::new();
-                m.field("source", Node::str(r.source.clone()));
-                m.opt_str("description", &r.description);
-                m.build()
-            })
-            .collect(),
-    )
-}
-
-fn creds(name: &str) -> Node {
-    let mut inner = MapBuilder::new();
-    inner.field("name", Node::str(name));
-    let mut m = MapBuilder::new();
-    m.field("fromRegistryCreds", inner.build());
-    m.build()
-}
-
-fn service(s: &StagingService, comments: &Comments) -> Node {
+fn service(s: &StagingService, comments: &Comments) -> Service {
     let svc = &s.service;
-    let mut m = MapBuilder::new();
-    m.field("type", Node::str(svc.kind.blueprint_type()));
-    m.field("name", Node::str(svc.name.clone()));
-    m.field("runtime", Node::str(svc.runtime.clone()));
-    m.opt_str("repo", &svc.repo);
-    m.opt_str("branch", &svc.branch);
-    m.opt_str("rootDir", &svc.root_dir);
-    if let Some(img) = &svc.image {
-        let mut i = MapBuilder::new();
-        i.field("url", Node::str(img.url.clone()));
-        i.opt("creds", img.credential.as_deref().map(creds));
-        m.field("image", i.build());
-    }
-    m.opt(
-        "registryCredential",
-        svc.registry_credential.as_deref().map(creds),
-    );
-    if svc.kind != ServiceKind::Static {
-        m.opt_str("region", &svc.region);
-        m.opt_str("plan", &svc.plan);
-    }
-    m.opt(
-        "numInstances",
-        svc.num_instances
-            .filter(|_| svc.scaling.is_none() && svc.kind.is_server())
-            .map(Node::int),
-    );
-    if let Some(sc) = &svc.scaling {
-        let mut n = MapBuilder::new();
-        n.field("minInstances", Node::int(sc.min_instances));
-        n.field("maxInstances", Node::int(sc.max_instances));
-        n.opt("targetCPUPercent", sc.target_cpu_percent.map(Node::int));
-        n.opt(
-            "targetMemoryPercent",
-            sc.target_memory_percent.map(Node::int),
-        );
-        m.field("scaling", n.build());
-    }
-    m.opt_str("buildCommand", &svc.build_command);
-    m.opt_str("startCommand", &svc.start_command);
-    m.opt_str("preDeployCommand", &svc.pre_deploy_command);
-    m.opt_str("dockerCommand", &svc.docker_command);
-    m.opt_str("dockerContext", &svc.docker_context);
-    m.opt_str("dockerfilePath", &svc.dockerfile_path);
-    m.opt_str("schedule", &svc.schedule);
-    m.opt_str("staticPublishPath", &svc.static_publish_path);
-    m.opt_str("healthCheckPath", &svc.health_check_path);
-    m.field(
-        "autoDeployTrigger",
-        Node::str(svc.auto_deploy_trigger.clone()),
-    );
-    if let Some(f) = &svc.build_filter {
-        let mut n = MapBuilder::new();
-        n.field("paths", Node::strs(f.paths.clone()));
-        n.field("ignoredPaths", Node::strs(f.ignored_paths.clone()));
-        m.field("buildFilter", n.build());
-    }
-    if let Some(d) = &svc.disk {
-        let mut n = MapBuilder::new();
-        n.field("name", Node::str(d.name.clone()));
-        n.field("mountPath", Node::str(d.mount_path.clone()));
-        n.opt("sizeGB", d.size_gb.map(Node::int));
-        m.field("disk", n.build());
-    }
-    m.opt(
-        "maxShutdownDelaySeconds",
-        svc.max_shutdown_delay_seconds.map(Node::int),
-    );
-    if let Some(g) = &svc.previews {
-        let mut n = MapBuilder::new();
-        n.field("generation", Node::str(g.clone()));
-        m.field("previews", n.build());
-    }
-    if matches!(svc.kind, ServiceKind::Web | ServiceKind::Static) {
-        // Always written for web services and static sites: an empty list states that
-        // staging claims no custom domain.
-        m.field("domains", Node::strs(svc.domains.clone()));
-    }
-    m.opt_str("renderSubdomainPolicy", &svc.render_subdomain_policy);
-    m.opt("ipAllowList", svc.ip_allow_list.as_deref().map(ip_list));
-    if svc.kind == ServiceKind::Static {
-        let headers = svc
-            .headers
-            .iter()
-            .map(|h| {
-                let mut n = MapBuilder::new();
-                n.field("path", Node::str(h.path.clone()));
-                n.field("name", Node::str(h.name.clone()));
-                n.field("value", Node::str(h.value.clone()));
-                n.build()
-            })
-            .collect();
-        m.field("headers", Node::list(headers));
-        let routes = svc
-            .routes
-            .iter()
-            .map(|r| {
-                let mut n = MapBuilder::new();
-                n.field("type", Node::str(r.route_type.clone()));
-                n.field("source", Node::str(r.source.clone()));
-                n.field("destination", Node::str(r.destination.clone()));
-                n.build()
-            })
-            .collect();
-        m.field("routes", Node::list(routes));
-    }
-    let mut vars: Vec<Node> = s
-        .env
-        .iter()
-        .map(|v| env_var(v, &svc.name, comments))
-        .collect();
-    for g in &s.groups {
-        let mut n = MapBuilder::new();
-        n.field("fromGroup", Node::str(g.clone()));
-        vars.push(n.build());
-    }
-    m.field("envVars", Node::list(vars));
-    for key in m.keys() {
-        let c = comments.get(&svc.name, &key);
-        m.comment(&key, c);
-    }
-    m.build()
-}
-
-fn env_var(v: &StagingVar, resource: &str, comments: &Comments) -> Node {
-    let mut n = MapBuilder::new();
-    n.field("key", Node::str(v.key.clone()));
-    match &v.source {
-        VarSource::Value(s) => {
-            n.field("value", Node::str(s.clone()));
-        }
-        VarSource::Generate => {
-            n.field("generateValue", Node::bool(true));
-        }
-        VarSource::Operator(_) => {
-            n.field("sync", Node::bool(false));
-        }
-        VarSource::FromDatabase { name, property } => {
-            let mut r = MapBuilder::new();
-            r.field("name", Node::str(name.clone()));
-            r.field("property", Node::str(property.clone()));
-            n.field("fromDatabase", r.build());
-        }
-        VarSource::FromService {
-            service_type,
-            name,
-            property,
-            env_var_key,
-        } => {
-            let mut r = MapBuilder::new();
-            r.field("type", Node::str(service_type.clone()));
-            r.field("name", Node::str(name.clone()));
-            r.opt_str("property", property);
-            r.opt_str("envVarKey", env_var_key);
-            n.field("fromService", r.build());
-        }
-    }
-    n.comment("key", comments.get(resource, &format!("envVars.{}", v.key)));
-    n.build()
-}
-
-fn key_value(k: &StagingKeyValue, comments: &Comments) -> Node {
-    let kv = &k.key_value;
-    let mut m = MapBuilder::new();
-    m.field("type", Node::str("keyvalue"));
-    m.field("name", Node::str(kv.name.clone()));
-    m.opt_str("region", &kv.region);
-    m.opt_str("plan", &kv.plan);
-    m.opt_str("maxmemoryPolicy", &kv.maxmemory_policy);
-    m.field("ipAllowList", ip_list(&kv.ip_allow_list));
-    for key in m.keys() {
-        let c = comments.get(&kv.name, &key);
-        m.comment(&key, c);
-    }
-    m.build()
-}
-
-fn database(d: &StagingDatabase, comments: &Comments) -> Node {
-    let db = &d.database;
-    let mut m = MapBuilder::new();
-    m.field("name", Node::str(db.name.clone()));
-    m.opt_str("databaseName", &db.database_name);
-    m.opt_str("user", &db.user);
-    m.opt_str("region", &db.region);
-    m.opt_str("plan", &db.plan);
-    m.opt_str("postgresMajorVersion", &db.postgres_major_version);
-    m.opt("diskSizeGB", db.disk_size_gb.map(Node::int));
-    m.opt(
-        "storageAutoscalingEnabled",
-        db.storage_autoscaling_enabled.map(Node::bool),
-    );
-    let mut ha = MapBuilder::new();
-    ha.field("enabled", Node::bool(db.high_availability));
-    m.field("highAvailability", ha.build());
-    m.opt("ipAllowList", db.ip_allow_list.as_deref().map(ip_list));
-    let replicas = db
-        .read_replicas
-        .iter()
-        .map(|r| {
-            let mut n = MapBuilder::new();
-            n.field("name", Node::str(r.name.clone()));
-            n.build()
-        })
-        .collect();
-    // Authoritative on sync: listing none states that staging has none.
-    m.field("readReplicas", Node::list(replicas));
-    for key in m.keys() {
-        let c = comments.get(&db.name, &key);
-        m.comment(&key, c);
-    }
-    m.build()
-}
-
-fn env_group(g: &StagingEnvGroup, comments: &Comments) -> Node {
-    let mut m = MapBuilder::new();
-    m.field("name", Node::str(g.name.clone()));
-    let vars = g
+    let name = svc.name.as_str();
+    let server = svc.kind.is_server();
+    let web_like = matches!(svc.kind, ServiceKind::Web | ServiceKind::Static);
+    let is_static = svc.kind == ServiceKind::Static;
+    let commands = [
+        ("buildCommand", &svc.build_command),
+        ("startCommand", &svc.start_command),
+        ("preDeployCommand", &svc.pre_deploy_command),
+        ("dockerCommand", &svc.docker_command),
+        ("dockerContext", &svc.docker_context),
+        ("dockerfilePath", &svc.dockerfile_path),
+        ("schedule", &svc.schedule),
+        ("staticPublishPath", &svc.static_publish_path),
+        ("healthCheckPath", &svc.health_check_path),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| comments.scalar(name, k, v.clone(), true))
+    .collect();
+    let mut env_vars: Vec<EnvVar> = s
         .env
         .iter()
         .map(|v| {
-            let mut n = MapBuilder::new();
-            n.field("key", Node::str(v.key.clone()));
+            let mut e = EnvVar { key: Some(v.key.clone()), note: comments.get(name, &format!("envVars.{}", v.key)), ..EnvVar::default() };
             match &v.source {
-                VarSource::Value(s) => n.field("value", Node::str(s.clone())),
-                _ => n.field("generateValue", Node::bool(true)),
-            };
-            n.comment("key", comments.get(&g.name, &format!("envVars.{}", v.key)));
-            n.build()
+                VarSource::Value(x) => e.value = Some(x.clone()),
+                VarSource::Generate => e.generate_value = true,
+                VarSource::Operator(_) => {}
+                VarSource::FromDatabase { name, property } => e.from_database = Some(FromDatabase { name: name.clone(), property: property.clone() }),
+                VarSource::FromService { service_type, name, property, env_var_key } => {
+                    e.from_service = Some(FromService {
+                        service_type: service_type.clone(),
+                        name: name.clone(),
+                        property: property.clone(),
+                        env_var_key: env_var_key.clone(),
+                    })
+                }
+            }
+            e
         })
         .collect();
-    m.field("envVars", Node::list(vars));
-    m.build()
+    env_vars.extend(s.groups.iter().map(|g| EnvVar { from_group: Some(g.clone()), ..EnvVar::default() }));
+    Service {
+        service_type: svc.kind.blueprint_type(),
+        name: svc.name.clone(),
+        runtime: Some(svc.runtime.clone()),
+        repo: svc.repo.clone(),
+        branch: svc.branch.clone(),
+        root_dir: svc.root_dir.clone(),
+        image: svc.image.as_ref().map(|i| Image { url: i.url.clone(), creds: i.credential.clone() }),
+        registry_credential: svc.registry_credential.clone(),
+        region: svc.region.clone().filter(|_| !is_static),
+        plan: svc.plan.clone().filter(|_| !is_static),
+        num_instances: svc.num_instances.filter(|_| server && svc.scaling.is_none()),
+        scaling: svc.scaling.as_ref().filter(|_| server).map(|sc| Scaling {
+            min_instances: sc.min_instances,
+            max_instances: sc.max_instances,
+            target_cpu_percent: sc.target_cpu_percent,
+            target_memory_percent: sc.target_memory_percent,
+        }),
+        commands,
+        auto_deploy_trigger: Some(svc.auto_deploy_trigger.clone()),
+        build_filter: svc.build_filter.clone(),
+        disk: svc.disk.as_ref().filter(|_| server).map(|d| Disk { name: d.name.clone(), mount_path: d.mount_path.clone(), size_gb: d.size_gb }),
+        max_shutdown_delay_seconds: svc.max_shutdown_delay_seconds.filter(|_| server),
+        previews: svc.previews.clone().filter(|_| svc.kind != ServiceKind::Cron),
+        // Always written for web services and static sites: an empty list states that
+        // staging claims no custom domain.
+        domains: web_like.then(|| svc.domains.clone()),
+        render_subdomain_policy: svc.render_subdomain_policy.clone().filter(|_| web_like),
+        ip_allow_list: svc.ip_allow_list.as_deref().filter(|_| web_like).map(ip_rules),
+        headers: is_static.then(|| svc.headers.clone()),
+        routes: is_static.then(|| svc.routes.clone()),
+        env_vars: Some(env_vars),
+        maxmemory_policy: None,
+        notes: comments.notes(name, SERVICE_FIELDS),
+    }
+}
+
+fn key_value(k: &StagingKeyValue, comments: &Comments) -> Service {
+    let kv = &k.key_value;
+    Service {
+        service_type: "keyvalue",
+        name: kv.name.clone(),
+        runtime: None,
+        repo: None,
+        branch: None,
+        root_dir: None,
+        image: None,
+        registry_credential: None,
+        region: kv.region.clone(),
+        plan: kv.plan.clone(),
+        num_instances: None,
+        scaling: None,
+        commands: Vec::new(),
+        auto_deploy_trigger: None,
+        build_filter: None,
+        disk: None,
+        max_shutdown_delay_seconds: None,
+        previews: None,
+        domains: None,
+        render_subdomain_policy: None,
+        // Required for Key Value: an empty list means reachable on the private network only.
+        ip_allow_list: Some(ip_rules(&kv.ip_allow_list)),
+        headers: None,
+        routes: None,
+        env_vars: None,
+        maxmemory_policy: kv.maxmemory_policy.clone(),
+        notes: comments.notes(&kv.name, SERVICE_FIELDS),
+    }
+}
+
+fn database(d: &StagingDatabase, comments: &Comments) -> Database {
+    let db = &d.database;
+    let name = db.name.as_str();
+    let fields = [
+        comments.scalar(name, "databaseName", db.database_name.clone(), true),
+        comments.scalar(name, "user", db.user.clone(), true),
+        comments.scalar(name, "region", db.region.clone(), true),
+        comments.scalar(name, "plan", db.plan.clone(), true),
+        comments.scalar(name, "postgresMajorVersion", db.postgres_major_version.clone(), true),
+        comments.scalar(name, "diskSizeGB", db.disk_size_gb.map(|g| g.to_string()), false),
+        comments.scalar(name, "storageAutoscalingEnabled", db.storage_autoscaling_enabled.map(|b| b.to_string()), false),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Database {
+        name: db.name.clone(),
+        fields,
+        high_availability: db.high_availability,
+        ip_allow_list: db.ip_allow_list.as_deref().map(ip_rules),
+        // Authoritative on sync: listing none states that staging has none.
+        read_replicas: db.read_replicas.iter().map(|r| r.name.clone()).collect(),
+        notes: comments.notes(name, DATABASE_FIELDS),
+    }
+}
+
+fn group(g: &StagingEnvGroup, comments: &Comments) -> Group {
+    Group {
+        name: g.name.clone(),
+        env_vars: g
+            .env
+            .iter()
+            .map(|v| EnvVar {
+                key: Some(v.key.clone()),
+                value: match &v.source {
+                    VarSource::Value(x) => Some(x.clone()),
+                    _ => None,
+                },
+                generate_value: matches!(v.source, VarSource::Generate),
+                note: comments.get(&g.name, &format!("envVars.{}", v.key)),
+                ..EnvVar::default()
+            })
+            .collect(),
+    }
 }

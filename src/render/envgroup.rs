@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{MapBuilder, Node, Paths};
 use crate::model::GENERATED_HEADER;
-use crate::overlay::{Disposition, Staging, StagingEnvGroup};
+use crate::overlay::{Disposition, EnvRecord, Staging, StagingEnvGroup};
 
 #[derive(Debug, Serialize)]
 struct Context {
@@ -13,17 +13,14 @@ struct Context {
     body: Node,
 }
 
-pub fn render(g: &StagingEnvGroup, staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
+/// `records` are the group's own env records.
+pub fn render(g: &StagingEnvGroup, records: &[&EnvRecord], staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
     let mut body = MapBuilder::new();
     body.field("name", Node::str(g.name.clone()));
     body.field("production", Node::str(g.production_name.clone()));
     body.field("linkedServices", Node::strs(g.linked_services.clone()));
     let mut keys = Vec::new();
-    for r in staging
-        .env_records
-        .iter()
-        .filter(|r| r.owner_kind == "envGroup" && r.production_owner == g.production_name)
-    {
+    for r in records {
         let mut k = MapBuilder::new();
         k.field("key", Node::str(r.key.clone()));
         k.field("disposition", Node::str(r.disposition.as_str()));

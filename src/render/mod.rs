@@ -210,13 +210,15 @@ pub fn render(
         path: paths.out_dir.join("render.yaml"),
         contents: blueprint_text(staging, paths)?,
     });
+    let mut group_records: std::collections::HashMap<&str, Vec<&crate::overlay::EnvRecord>> = std::collections::HashMap::new();
+    for r in staging.env_records.iter().filter(|r| r.owner_kind == "envGroup") {
+        group_records.entry(r.production_owner.as_str()).or_default().push(r);
+    }
     for g in &staging.env_groups {
+        let records = group_records.get(g.production_name.as_str()).map(Vec::as_slice).unwrap_or_default();
         files.push(File {
-            path: paths
-                .out_dir
-                .join("env-groups")
-                .join(format!("{}.yaml", file_stem(&g.name))),
-            contents: envgroup::render(g, staging, paths)?,
+            path: paths.out_dir.join("env-groups").join(format!("{}.yaml", file_stem(&g.name))),
+            contents: envgroup::render(g, records, staging, paths)?,
         });
     }
     files.push(File {
@@ -300,24 +302,11 @@ mod tests {
         #[derive(Serialize)]
         struct Ctx<'a> {
             header: Vec<String>,
-            previews: Option<()>,
-            services: &'a Node,
-            databases: Node,
-            env_groups: Node,
-            project: Option<()>,
+            body: &'a Node,
         }
-        let ctx = Ctx {
-            header: vec!["h".into()],
-            previews: None,
-            services: node,
-            databases: Node::list(vec![]),
-            env_groups: Node::list(vec![]),
-            project: None,
-        };
-        let text = render_template("render.yaml.j2", &ctx).unwrap();
-        let back: serde_json::Value =
-            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-        assert_eq!(back["services"], node.to_json(), "{text}");
+        let text = render_template("env-group.yaml.j2", &Ctx { header: vec!["h".into()], body: node }).unwrap();
+        let back: serde_json::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back, node.to_json(), "{text}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct Report {
     pub overlay: String,
     pub summary: Summary,
     pub resources: Vec<ResourceRow>,
-    pub env_vars: Vec<EnvRow>,
+    pub env_vars: Vec<EnvOwner>,
     pub changes: Vec<ChangeRow>,
     pub manual_steps: Vec<StepGroup>,
     pub allowances: Vec<AllowanceRow>,
@@ -55,18 +55,27 @@ pub struct ResourceRow {
     pub staging: String,
 }
 
+/// The variables of one service or env group.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvOwner {
+    /// `service` or `envGroup`.
+    pub kind: &'static str,
+    pub production: String,
+    pub staging: String,
+    pub vars: Vec<EnvRow>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvRow {
-    pub owner_kind: &'static str,
-    pub production_owner: String,
-    pub staging_owner: String,
     pub key: String,
     pub secret: bool,
     pub disposition: Disposition,
     /// `rule`, `automatic` or `default`.
     pub decided_by: &'static str,
     pub cause: String,
+    /// What staging gets, in words; empty when carried unchanged (render.yaml has the value).
     pub detail: String,
 }
 
@@ -153,46 +162,33 @@ impl Report {
         }
         resources.sort_by(|a, b| (a.kind, &a.production).cmp(&(b.kind, &b.production)));
 
-        let env_vars: Vec<EnvRow> = staging
-            .env_records
-            .iter()
-            .map(|r| EnvRow {
-                owner_kind: r.owner_kind,
-                production_owner: r.production_owner.clone(),
-                staging_owner: r.staging_owner.clone().unwrap_or_default(),
+        let mut env_vars: Vec<EnvOwner> = Vec::new();
+        for r in &staging.env_records {
+            let staging_owner = r.staging_owner.clone().unwrap_or_default();
+            if env_vars.last().is_none_or(|o| o.kind != r.owner_kind || o.production != r.production_owner) {
+                env_vars.push(EnvOwner { kind: r.owner_kind, production: r.production_owner.clone(), staging: staging_owner, vars: Vec::new() });
+            }
+            let row = EnvRow {
                 key: r.key.clone(),
                 secret: r.secret,
                 disposition: r.disposition,
                 decided_by: decided_by(&r.cause),
-                cause: r
-                    .cause
-                    .as_ref()
-                    .map(Cause::describe)
-                    .unwrap_or_else(|| "default".into()),
-                detail: r.detail.clone(),
-            })
-            .collect();
-        let production_vars: Vec<&EnvRow> = env_vars
-            .iter()
-            .filter(|r| r.disposition != Disposition::Added)
-            .collect();
-        let count = |by: &str| {
-            production_vars
-                .iter()
-                .filter(|r| r.decided_by == by)
-                .count()
-        };
+                cause: r.cause.as_ref().map(Cause::describe).unwrap_or_else(|| "default".into()),
+                detail: if r.disposition == Disposition::Carried { String::new() } else { r.detail.clone() },
+            };
+            env_vars.last_mut().expect("pushed above").vars.push(row);
+        }
+        let all: Vec<&EnvRow> = env_vars.iter().flat_map(|o| &o.vars).collect();
+        let production_vars: Vec<&EnvRow> = all.iter().copied().filter(|r| r.disposition != Disposition::Added).collect();
+        let count = |by: &str| production_vars.iter().filter(|r| r.decided_by == by).count();
         let (rule, automatic, default) = (count("rule"), count("automatic"), count("default"));
         let coverage = if production_vars.is_empty() {
             "100.0".to_string()
         } else {
-            format!(
-                "{:.1}",
-                100.0 * (rule + automatic) as f64 / production_vars.len() as f64
-            )
+            format!("{:.1}", 100.0 * (rule + automatic) as f64 / production_vars.len() as f64)
         };
         let mut dispositions = BTreeMap::new();
-        for r in &env_vars {
+        for r in &all {
             *dispositions
                 .entry(r.disposition.as_str().to_string())
                 .or_insert(0) += 1;
@@ -249,7 +245,7 @@ impl Report {
                 .filter(|r| r.decided_by == "default" && r.secret)
                 .count(),
             coverage_percent: coverage,
-            added: env_vars.len() - production_vars.len(),
+            added: all.len() - production_vars.len(),
             dispositions,
             changes: changes.len(),
             manual_steps: staging.manual_steps.len(),
