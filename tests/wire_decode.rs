@@ -1190,37 +1190,9 @@ fn harbor_traps_normalise_correctly() {
     );
     assert_eq!(s.blueprints[0].resources, ["harbor-web"]);
 
-    // Values that point at production resources.
+    // Values that point at production resources (custom domains are not Render resources).
     let api = service(&s, "harbor-api");
-    let db_ref = |prop: &str, m| refers(ResourceKind::Database, "harbor-db", prop, m);
-    assert_eq!(
-        var(&api.env_vars, "DATABASE_URL").refers_to,
-        db_ref("connectionString", Match::Exact)
-    );
-    assert_eq!(
-        var(&edi.env_vars, "DATABASE_URL").refers_to,
-        db_ref("connectionString", Match::Contains)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "PGHOST").refers_to,
-        db_ref("host", Match::Exact)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "PGPORT").refers_to,
-        db_ref("port", Match::Exact)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "PGUSER").refers_to,
-        db_ref("user", Match::Exact)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "PGDATABASE").refers_to,
-        db_ref("database", Match::Exact)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "PGPASSWORD").refers_to,
-        db_ref("password", Match::Exact)
-    );
+    let pg_ref = |prop: &str, m| refers(ResourceKind::Database, "harbor-db", prop, m);
     let kv_ref = |m| {
         refers(
             ResourceKind::KeyValue,
@@ -1229,43 +1201,48 @@ fn harbor_traps_normalise_correctly() {
             m,
         )
     };
-    assert_eq!(
-        var(&api.env_vars, "REDIS_URL").refers_to,
-        kv_ref(Match::Exact)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "CELERY_BROKER_URL").refers_to,
-        kv_ref(Match::Contains)
-    );
     let dispatch_ref = |prop: &str, m| refers(ResourceKind::Service, "harbor-dispatch", prop, m);
-    assert_eq!(
-        var(&api.env_vars, "DISPATCH_ADDR").refers_to,
-        dispatch_ref("hostport", Match::Exact)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "DISPATCH_URL").refers_to,
-        dispatch_ref("hostport", Match::Contains)
-    );
-    assert_eq!(
-        var(&worker.env_vars, "DISPATCH_HOST").refers_to,
-        dispatch_ref("host", Match::Exact)
-    );
-    let tracking_url = refers(
-        ResourceKind::Service,
-        "harbor-tracking",
-        "envVarKey:RENDER_EXTERNAL_URL",
-        Match::Exact,
-    );
-    assert_eq!(
-        var(&api.env_vars, "TRACKING_BASE_URL").refers_to,
-        tracking_url
-    );
-    assert_eq!(
-        var(&web.env_vars, "VITE_TRACKING_URL").refers_to,
-        tracking_url
-    );
-    // Custom domains are not Render resources.
-    assert_eq!(var(&api.env_vars, "PUBLIC_SITE_URL").refers_to, None);
+    let tracking_ref = || {
+        let url = "envVarKey:RENDER_EXTERNAL_URL";
+        refers(ResourceKind::Service, "harbor-tracking", url, Match::Exact)
+    };
+    let expected = [
+        (
+            api,
+            "DATABASE_URL",
+            pg_ref("connectionString", Match::Exact),
+        ),
+        (
+            edi,
+            "DATABASE_URL",
+            pg_ref("connectionString", Match::Contains),
+        ),
+        (worker, "PGHOST", pg_ref("host", Match::Exact)),
+        (worker, "PGPORT", pg_ref("port", Match::Exact)),
+        (worker, "PGUSER", pg_ref("user", Match::Exact)),
+        (worker, "PGDATABASE", pg_ref("database", Match::Exact)),
+        (worker, "PGPASSWORD", pg_ref("password", Match::Exact)),
+        (api, "REDIS_URL", kv_ref(Match::Exact)),
+        (worker, "CELERY_BROKER_URL", kv_ref(Match::Contains)),
+        (api, "DISPATCH_ADDR", dispatch_ref("hostport", Match::Exact)),
+        (
+            worker,
+            "DISPATCH_URL",
+            dispatch_ref("hostport", Match::Contains),
+        ),
+        (worker, "DISPATCH_HOST", dispatch_ref("host", Match::Exact)),
+        (api, "TRACKING_BASE_URL", tracking_ref()),
+        (web, "VITE_TRACKING_URL", tracking_ref()),
+        (api, "PUBLIC_SITE_URL", None),
+    ];
+    for (svc, key, reference) in expected {
+        assert_eq!(
+            var(&svc.env_vars, key).refers_to,
+            reference,
+            "{}: {key}",
+            svc.name
+        );
+    }
 
     // Secrets are classified; YAML-1.1 lookalikes and empty values stay strings.
     for (svc, key) in [
