@@ -19,7 +19,10 @@ fn synthetic(services: usize) -> Snapshot {
     let dbs = (services / 50).max(1);
     let mut snap = Snapshot {
         version: SNAPSHOT_VERSION,
-        workspace: Workspace { id: "tea-bench".into(), name: None },
+        workspace: Workspace {
+            id: "tea-bench".into(),
+            name: None,
+        },
         services: Vec::with_capacity(services),
         databases: Vec::new(),
         key_values: Vec::new(),
@@ -45,7 +48,11 @@ fn synthetic(services: usize) -> Snapshot {
             high_availability: false,
             ip_allow_list: None,
             read_replicas: vec![],
-            network: Network { url: None, hosts: vec![format!("dpg-bench{d:015}-a")], ports: vec![5432] },
+            network: Network {
+                url: None,
+                hosts: vec![format!("dpg-bench{d:015}-a")],
+                ports: vec![5432],
+            },
             unexpressed: Unexpressed::default(),
         });
         snap.key_values.push(KeyValue {
@@ -57,7 +64,11 @@ fn synthetic(services: usize) -> Snapshot {
             region: Some("oregon".into()),
             maxmemory_policy: Some("allkeys-lru".into()),
             ip_allow_list: vec![],
-            network: Network { url: None, hosts: vec![format!("red-bench{d:015}")], ports: vec![6379] },
+            network: Network {
+                url: None,
+                hosts: vec![format!("red-bench{d:015}")],
+                ports: vec![6379],
+            },
             unexpressed: Unexpressed::default(),
         });
     }
@@ -66,7 +77,14 @@ fn synthetic(services: usize) -> Snapshot {
             id: format!("evg-bench{g:015}"),
             name: format!("group-{g}"),
             environment: None,
-            env_vars: (0..10).map(|i| EnvVar { key: format!("SHARED_{i}"), value: Some(format!("shared value {i}")), secret: None, refers_to: None }).collect(),
+            env_vars: (0..10)
+                .map(|i| EnvVar {
+                    key: format!("SHARED_{i}"),
+                    value: Some(format!("shared value {i}")),
+                    secret: None,
+                    refers_to: None,
+                })
+                .collect(),
             secret_files: vec![],
         });
     }
@@ -75,24 +93,59 @@ fn synthetic(services: usize) -> Snapshot {
         vars.push(EnvVar {
             key: "DATABASE_URL".into(),
             value: None,
-            secret: Some(Secret { rule: "value has credentials inside a URL".into(), fingerprint: None }),
-            refers_to: Some(Reference { resource: ResourceKind::Database, name: format!("db-{}", s % dbs), property: "connectionString".into(), matched: Match::Exact }),
+            secret: Some(Secret {
+                rule: "value has credentials inside a URL".into(),
+                fingerprint: None,
+            }),
+            refers_to: Some(Reference {
+                resource: ResourceKind::Database,
+                name: format!("db-{}", s % dbs),
+                property: "connectionString".into(),
+                matched: Match::Exact,
+            }),
         });
         vars.push(EnvVar {
             key: "REDIS_URL".into(),
             value: Some(format!("redis://red-bench{:015}:6379", s % dbs)),
             secret: None,
-            refers_to: Some(Reference { resource: ResourceKind::KeyValue, name: format!("kv-{}", s % dbs), property: "connectionString".into(), matched: Match::Exact }),
+            refers_to: Some(Reference {
+                resource: ResourceKind::KeyValue,
+                name: format!("kv-{}", s % dbs),
+                property: "connectionString".into(),
+                matched: Match::Exact,
+            }),
         });
-        vars.push(EnvVar { key: "API_KEY".into(), value: None, secret: Some(Secret { rule: "key name `*_KEY`".into(), fingerprint: None }), refers_to: None });
-        vars.push(EnvVar { key: "PUBLIC_URL".into(), value: Some(format!("https://svc{s}.prod.example.com/path")), secret: None, refers_to: None });
+        vars.push(EnvVar {
+            key: "API_KEY".into(),
+            value: None,
+            secret: Some(Secret {
+                rule: "key name `*_KEY`".into(),
+                fingerprint: None,
+            }),
+            refers_to: None,
+        });
+        vars.push(EnvVar {
+            key: "PUBLIC_URL".into(),
+            value: Some(format!("https://svc{s}.prod.example.com/path")),
+            secret: None,
+            refers_to: None,
+        });
         for i in vars.len()..VARS_PER_SERVICE {
-            vars.push(EnvVar { key: format!("SETTING_{i:02}"), value: Some(format!("value-{s}-{i}")), secret: None, refers_to: None });
+            vars.push(EnvVar {
+                key: format!("SETTING_{i:02}"),
+                value: Some(format!("value-{s}-{i}")),
+                secret: None,
+                refers_to: None,
+            });
         }
         snap.services.push(Service {
             id: format!("srv-bench{s:015}"),
             name: format!("svc-{s}"),
-            kind: if s % 3 == 0 { ServiceKind::Worker } else { ServiceKind::Web },
+            kind: if s % 3 == 0 {
+                ServiceKind::Worker
+            } else {
+                ServiceKind::Web
+            },
             runtime: "node".into(),
             slug: Some(format!("svc-{s}")),
             environment: None,
@@ -109,7 +162,11 @@ fn synthetic(services: usize) -> Snapshot {
             num_instances: Some(2),
             scaling: None,
             disk: None,
-            health_check_path: if s % 3 == 0 { None } else { Some("/health".into()) },
+            health_check_path: if s % 3 == 0 {
+                None
+            } else {
+                Some("/health".into())
+            },
             build_command: Some("npm ci && npm run build".into()),
             start_command: Some("node dist/server.js".into()),
             pre_deploy_command: None,
@@ -122,13 +179,21 @@ fn synthetic(services: usize) -> Snapshot {
             previews: Some("off".into()),
             ip_allow_list: None,
             render_subdomain_policy: None,
-            domains: if s % 3 == 0 { vec![] } else { vec![format!("svc{s}.prod.example.com")] },
+            domains: if s % 3 == 0 {
+                vec![]
+            } else {
+                vec![format!("svc{s}.prod.example.com")]
+            },
             headers: vec![],
             routes: vec![],
             env_groups: vec![format!("group-{}", s % groups)],
             env_vars: vars,
             secret_files: vec![],
-            network: Network { url: Some(format!("https://svc-{s}.onrender.com")), hosts: vec![format!("svc-{s}")], ports: vec![10000] },
+            network: Network {
+                url: Some(format!("https://svc-{s}.onrender.com")),
+                hosts: vec![format!("svc-{s}")],
+                ports: vec![10000],
+            },
             unexpressed: Unexpressed::default(),
         });
     }
@@ -154,7 +219,10 @@ env:
 
 /// One measured run: read the snapshot text, apply the overlay, render every file.
 fn child(services: usize) {
-    let dir = std::env::temp_dir().join(format!("stageprint-bench-{services}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "stageprint-bench-{services}-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("snapshot.yaml");
     std::fs::write(&path, synthetic(services).to_yaml()).unwrap();
@@ -166,7 +234,11 @@ fn child(services: usize) {
     drop(text);
     let parsed = start.elapsed();
     let overlay = Overlay::parse(OVERLAY, Path::new("overlay.yaml")).unwrap();
-    let paths = Paths { out_dir: dir.join("out"), snapshot_label: "snapshot.yaml".into(), overlay_label: "overlay.yaml".into() };
+    let paths = Paths {
+        out_dir: dir.join("out"),
+        snapshot_label: "snapshot.yaml".into(),
+        overlay_label: "overlay.yaml".into(),
+    };
     let out = pipeline::run(&snap, &overlay, "staging", &paths, Strict::Off).unwrap();
     let total = start.elapsed();
     let bytes: usize = out.files.iter().map(|f| f.contents.len()).sum();
@@ -184,7 +256,11 @@ fn child(services: usize) {
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -196,16 +272,34 @@ fn main() {
     }
     let exe = std::env::current_exe().unwrap();
     let mut results = Vec::new();
-    println!("generate: synthetic production, {VARS_PER_SERVICE} env vars per service (best of 3, each in a fresh process)");
-    println!("{:>8} {:>12} {:>12} {:>14} {:>14} {:>12}", "services", "parse s", "total s", "peak MiB", "snapshot MiB", "output MiB");
+    println!(
+        "generate: synthetic production, {VARS_PER_SERVICE} env vars per service (best of 3, each in a fresh process)"
+    );
+    println!(
+        "{:>8} {:>12} {:>12} {:>14} {:>14} {:>12}",
+        "services", "parse s", "total s", "peak MiB", "snapshot MiB", "output MiB"
+    );
     for n in [1_000usize, 10_000] {
         let mut best: Option<(f64, f64, u64, u64, u64)> = None;
         for _ in 0..3 {
-            let out = std::process::Command::new(&exe).args(["--child", &n.to_string()]).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = std::process::Command::new(&exe)
+                .args(["--child", &n.to_string()])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let line = String::from_utf8(out.stdout).unwrap();
             let f: Vec<&str> = line.split_whitespace().collect();
-            let run = (f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].parse().unwrap(), f[4].parse().unwrap(), f[5].parse().unwrap());
+            let run = (
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+                f[4].parse().unwrap(),
+                f[5].parse().unwrap(),
+            );
             if best.is_none_or(|b| run.1 < b.1) {
                 best = Some(run);
             }
@@ -221,5 +315,9 @@ fn main() {
     }
     let (_, t1, m1) = results[0];
     let (_, t2, m2) = results[1];
-    println!("10,000 vs 1,000 services: time ×{:.1}, peak memory ×{:.1} (linear ≈ ×10)", t2 / t1, m2 as f64 / m1 as f64);
+    println!(
+        "10,000 vs 1,000 services: time ×{:.1}, peak memory ×{:.1} (linear ≈ ×10)",
+        t2 / t1,
+        m2 as f64 / m1 as f64
+    );
 }

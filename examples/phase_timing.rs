@@ -19,7 +19,10 @@ fn synthetic(services: usize) -> Snapshot {
     let dbs = (services / 50).max(1);
     let mut snap = Snapshot {
         version: SNAPSHOT_VERSION,
-        workspace: Workspace { id: "tea-bench".into(), name: None },
+        workspace: Workspace {
+            id: "tea-bench".into(),
+            name: None,
+        },
         services: Vec::with_capacity(services),
         databases: Vec::new(),
         key_values: Vec::new(),
@@ -45,7 +48,11 @@ fn synthetic(services: usize) -> Snapshot {
             high_availability: false,
             ip_allow_list: None,
             read_replicas: vec![],
-            network: Network { url: None, hosts: vec![format!("dpg-bench{d:015}-a")], ports: vec![5432] },
+            network: Network {
+                url: None,
+                hosts: vec![format!("dpg-bench{d:015}-a")],
+                ports: vec![5432],
+            },
             unexpressed: Unexpressed::default(),
         });
         snap.key_values.push(KeyValue {
@@ -57,7 +64,11 @@ fn synthetic(services: usize) -> Snapshot {
             region: Some("oregon".into()),
             maxmemory_policy: Some("allkeys-lru".into()),
             ip_allow_list: vec![],
-            network: Network { url: None, hosts: vec![format!("red-bench{d:015}")], ports: vec![6379] },
+            network: Network {
+                url: None,
+                hosts: vec![format!("red-bench{d:015}")],
+                ports: vec![6379],
+            },
             unexpressed: Unexpressed::default(),
         });
     }
@@ -66,7 +77,14 @@ fn synthetic(services: usize) -> Snapshot {
             id: format!("evg-bench{g:015}"),
             name: format!("group-{g}"),
             environment: None,
-            env_vars: (0..10).map(|i| EnvVar { key: format!("SHARED_{i}"), value: Some(format!("shared value {i}")), secret: None, refers_to: None }).collect(),
+            env_vars: (0..10)
+                .map(|i| EnvVar {
+                    key: format!("SHARED_{i}"),
+                    value: Some(format!("shared value {i}")),
+                    secret: None,
+                    refers_to: None,
+                })
+                .collect(),
             secret_files: vec![],
         });
     }
@@ -75,24 +93,59 @@ fn synthetic(services: usize) -> Snapshot {
         vars.push(EnvVar {
             key: "DATABASE_URL".into(),
             value: None,
-            secret: Some(Secret { rule: "value has credentials inside a URL".into(), fingerprint: None }),
-            refers_to: Some(Reference { resource: ResourceKind::Database, name: format!("db-{}", s % dbs), property: "connectionString".into(), matched: Match::Exact }),
+            secret: Some(Secret {
+                rule: "value has credentials inside a URL".into(),
+                fingerprint: None,
+            }),
+            refers_to: Some(Reference {
+                resource: ResourceKind::Database,
+                name: format!("db-{}", s % dbs),
+                property: "connectionString".into(),
+                matched: Match::Exact,
+            }),
         });
         vars.push(EnvVar {
             key: "REDIS_URL".into(),
             value: Some(format!("redis://red-bench{:015}:6379", s % dbs)),
             secret: None,
-            refers_to: Some(Reference { resource: ResourceKind::KeyValue, name: format!("kv-{}", s % dbs), property: "connectionString".into(), matched: Match::Exact }),
+            refers_to: Some(Reference {
+                resource: ResourceKind::KeyValue,
+                name: format!("kv-{}", s % dbs),
+                property: "connectionString".into(),
+                matched: Match::Exact,
+            }),
         });
-        vars.push(EnvVar { key: "API_KEY".into(), value: None, secret: Some(Secret { rule: "key name `*_KEY`".into(), fingerprint: None }), refers_to: None });
-        vars.push(EnvVar { key: "PUBLIC_URL".into(), value: Some(format!("https://svc{s}.prod.example.com/path")), secret: None, refers_to: None });
+        vars.push(EnvVar {
+            key: "API_KEY".into(),
+            value: None,
+            secret: Some(Secret {
+                rule: "key name `*_KEY`".into(),
+                fingerprint: None,
+            }),
+            refers_to: None,
+        });
+        vars.push(EnvVar {
+            key: "PUBLIC_URL".into(),
+            value: Some(format!("https://svc{s}.prod.example.com/path")),
+            secret: None,
+            refers_to: None,
+        });
         for i in vars.len()..VARS_PER_SERVICE {
-            vars.push(EnvVar { key: format!("SETTING_{i:02}"), value: Some(format!("value-{s}-{i}")), secret: None, refers_to: None });
+            vars.push(EnvVar {
+                key: format!("SETTING_{i:02}"),
+                value: Some(format!("value-{s}-{i}")),
+                secret: None,
+                refers_to: None,
+            });
         }
         snap.services.push(Service {
             id: format!("srv-bench{s:015}"),
             name: format!("svc-{s}"),
-            kind: if s % 3 == 0 { ServiceKind::Worker } else { ServiceKind::Web },
+            kind: if s % 3 == 0 {
+                ServiceKind::Worker
+            } else {
+                ServiceKind::Web
+            },
             runtime: "node".into(),
             slug: Some(format!("svc-{s}")),
             environment: None,
@@ -109,7 +162,11 @@ fn synthetic(services: usize) -> Snapshot {
             num_instances: Some(2),
             scaling: None,
             disk: None,
-            health_check_path: if s % 3 == 0 { None } else { Some("/health".into()) },
+            health_check_path: if s % 3 == 0 {
+                None
+            } else {
+                Some("/health".into())
+            },
             build_command: Some("npm ci && npm run build".into()),
             start_command: Some("node dist/server.js".into()),
             pre_deploy_command: None,
@@ -122,13 +179,21 @@ fn synthetic(services: usize) -> Snapshot {
             previews: Some("off".into()),
             ip_allow_list: None,
             render_subdomain_policy: None,
-            domains: if s % 3 == 0 { vec![] } else { vec![format!("svc{s}.prod.example.com")] },
+            domains: if s % 3 == 0 {
+                vec![]
+            } else {
+                vec![format!("svc{s}.prod.example.com")]
+            },
             headers: vec![],
             routes: vec![],
             env_groups: vec![format!("group-{}", s % groups)],
             env_vars: vars,
             secret_files: vec![],
-            network: Network { url: Some(format!("https://svc-{s}.onrender.com")), hosts: vec![format!("svc-{s}")], ports: vec![10000] },
+            network: Network {
+                url: Some(format!("https://svc-{s}.onrender.com")),
+                hosts: vec![format!("svc-{s}")],
+                ports: vec![10000],
+            },
             unexpressed: Unexpressed::default(),
         });
     }
@@ -153,7 +218,10 @@ env:
 ";
 
 fn main() {
-    let n: usize = std::env::args().nth(1).map(|a| a.parse().unwrap()).unwrap_or(1000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().unwrap())
+        .unwrap_or(1000);
     let snap = synthetic(n);
     let t = Instant::now();
     let text = snap.to_yaml();
@@ -165,7 +233,11 @@ fn main() {
     let t = Instant::now();
     let staging = stageprint::overlay::apply(&snap, &overlay, "staging").unwrap();
     println!("apply {:?}", t.elapsed());
-    let paths = Paths { out_dir: "out".into(), snapshot_label: "s".into(), overlay_label: "o".into() };
+    let paths = Paths {
+        out_dir: "out".into(),
+        snapshot_label: "s".into(),
+        overlay_label: "o".into(),
+    };
     let t = Instant::now();
     let report = stageprint::render::Report::build(&staging, "s", "o", vec![], &Default::default());
     println!("report build {:?}", t.elapsed());

@@ -38,7 +38,11 @@ impl Pattern {
         } else {
             Kind::Glob(text.chars().collect())
         };
-        Pattern { text: text.to_string(), case_insensitive, kind }
+        Pattern {
+            text: text.to_string(),
+            case_insensitive,
+            kind,
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -66,10 +70,18 @@ impl Pattern {
             Kind::Any => return Some(vec![s.to_string()]),
             Kind::Glob(p) => p,
         };
-        let t: Vec<char> = if self.case_insensitive { s.to_ascii_lowercase().chars().collect() } else { s.chars().collect() };
+        let t: Vec<char> = if self.case_insensitive {
+            s.to_ascii_lowercase().chars().collect()
+        } else {
+            s.chars().collect()
+        };
         let orig: Vec<char> = s.chars().collect();
         let mut caps = Vec::new();
-        if matches_from(p, &t, 0, 0, &orig, &mut caps) { Some(caps) } else { None }
+        if matches_from(p, &t, 0, 0, &orig, &mut caps) {
+            Some(caps)
+        } else {
+            None
+        }
     }
 }
 

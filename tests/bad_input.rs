@@ -14,57 +14,292 @@ const MIN: &str = "version: 1\nrename:\n  suffix: -staging\n";
 /// (file to replace, its new contents, expected `file:line:col`, expected message part)
 const CASES: &[(&str, &str, &str, &str)] = &[
     // Overlays: syntax.
-    ("overlays/staging.yaml", "", "overlays/staging.yaml:1:1", "the file is empty"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: \"-staging\n", "overlays/staging.yaml:3:11", "invalid YAML: while scanning a quoted scalar"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n\tsuffix: -staging\n", "overlays/staging.yaml:3:2", "invalid YAML: tabs disallowed"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nrename:\n  prefix: s-\n", "overlays/staging.yaml:4:1", "duplicate key `rename`"),
-    ("overlays/staging.yaml", "version: 1\nenv: [\n", "overlays/staging.yaml:3:1", "invalid YAML"),
+    (
+        "overlays/staging.yaml",
+        "",
+        "overlays/staging.yaml:1:1",
+        "the file is empty",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: \"-staging\n",
+        "overlays/staging.yaml:3:11",
+        "invalid YAML: while scanning a quoted scalar",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n\tsuffix: -staging\n",
+        "overlays/staging.yaml:3:2",
+        "invalid YAML: tabs disallowed",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nrename:\n  prefix: s-\n",
+        "overlays/staging.yaml:4:1",
+        "duplicate key `rename`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nenv: [\n",
+        "overlays/staging.yaml:3:1",
+        "invalid YAML",
+    ),
     // Overlays: shape.
-    ("overlays/staging.yaml", "version: 1\nrenames:\n  suffix: -staging\n", "overlays/staging.yaml:2:1", "unknown key `renames` at the top level"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  sufix: -staging\n", "overlays/staging.yaml:3:3", "unknown key `sufix` in `rename`"),
-    ("overlays/staging.yaml", "version: one\nrename:\n  suffix: -staging\n", "overlays/staging.yaml:1:10", "wrong type at `version`"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  key: A\n", "overlays/staging.yaml:5:3", "wrong type at `env`"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    sett: debug\n", "overlays/staging.yaml:6:5", "unknown key `sett` in `env[0]`"),
-    ("overlays/staging.yaml", "version: 2\nrename:\n  suffix: -staging\n", "overlays/staging.yaml:1:1", "unsupported overlay version 2"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\ndefaults:\n  services:\n    autoDeployTrigger: never\n", "overlays/staging.yaml:6:24", "unknown value `never`"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    set: debug\n    drop: noisy\n", "overlays/staging.yaml:7:5", "has several actions (set, drop)"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n", "overlays/staging.yaml:5:5", "has no action"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    drop: \"\"\n", "overlays/staging.yaml:6:5", "a dropped variable needs a reason"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: STRIPE_SECRET_KEY\n    secret: \" \"\n", "overlays/staging.yaml:6:5", "say what the operator must set"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: \"LOG LEVEL\"\n    set: debug\n", "overlays/staging.yaml:5:5", "is not a valid env var key or pattern"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  pattern:\n    from: insurance-*\n    to: staging\n", "overlays/staging.yaml:5:5", "`to` must have as many `*` as `from`"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nallow:\n  - target: insurance-navigator-db\n    reason: \"\"\n", "overlays/staging.yaml:6:5", "an allowance needs a reason"),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrenames:\n  suffix: -staging\n",
+        "overlays/staging.yaml:2:1",
+        "unknown key `renames` at the top level",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  sufix: -staging\n",
+        "overlays/staging.yaml:3:3",
+        "unknown key `sufix` in `rename`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: one\nrename:\n  suffix: -staging\n",
+        "overlays/staging.yaml:1:10",
+        "wrong type at `version`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  key: A\n",
+        "overlays/staging.yaml:5:3",
+        "wrong type at `env`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    sett: debug\n",
+        "overlays/staging.yaml:6:5",
+        "unknown key `sett` in `env[0]`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 2\nrename:\n  suffix: -staging\n",
+        "overlays/staging.yaml:1:1",
+        "unsupported overlay version 2",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\ndefaults:\n  services:\n    autoDeployTrigger: never\n",
+        "overlays/staging.yaml:6:24",
+        "unknown value `never`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    set: debug\n    drop: noisy\n",
+        "overlays/staging.yaml:7:5",
+        "has several actions (set, drop)",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n",
+        "overlays/staging.yaml:5:5",
+        "has no action",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    drop: \"\"\n",
+        "overlays/staging.yaml:6:5",
+        "a dropped variable needs a reason",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: STRIPE_SECRET_KEY\n    secret: \" \"\n",
+        "overlays/staging.yaml:6:5",
+        "say what the operator must set",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: \"LOG LEVEL\"\n    set: debug\n",
+        "overlays/staging.yaml:5:5",
+        "is not a valid env var key or pattern",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  pattern:\n    from: insurance-*\n    to: staging\n",
+        "overlays/staging.yaml:5:5",
+        "`to` must have as many `*` as `from`",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nallow:\n  - target: insurance-navigator-db\n    reason: \"\"\n",
+        "overlays/staging.yaml:6:5",
+        "an allowance needs a reason",
+    ),
     // Overlays: meaning.
-    ("overlays/staging.yaml", "version: 1\n", "overlays/staging.yaml:1:1", "would keep its production name"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  names:\n    insurance-navigator-db: insurance-navigator-api\n  suffix: -staging\n", "overlays/staging.yaml:4:5", "is the name of a production resource"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVLE\n    set: debug\n", "overlays/staging.yaml:5:5", "env rule `LOG_LEVLE` matches no variable"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    on: [insurance-navigator-wroker]\n    set: debug\n", "overlays/staging.yaml:6:10", "`insurance-navigator-wroker` is not a production service or env group"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-apj:\n    plan: pro\n", "overlays/staging.yaml:5:3", "resource `insurance-navigator-apj` does not exist in production"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-worker:\n    healthCheckPath: /health\n", "overlays/staging.yaml:6:5", "`healthCheckPath` does not apply to a worker service"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-api:\n    plan: pro-plus\n", "overlays/staging.yaml:6:5", "`pro-plus` is not a valid plan for a web service"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-db:\n    region: oregan\n", "overlays/staging.yaml:6:5", "`oregan` is not a valid region"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-db:\n    diskSizeGB: 7\n", "overlays/staging.yaml:6:5", "diskSizeGB must be 1 or a multiple of 5"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-api:\n    maxShutdownDelaySeconds: 0\n", "overlays/staging.yaml:6:5", "maxShutdownDelaySeconds must be between 1 and 300"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nselect:\n  include: [insurance-navigator-apii]\n", "overlays/staging.yaml:5:13", "resource `insurance-navigator-apii` does not exist in production"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: DATABASE_URL\n    fromDatabase: {name: insurance-navigator-dv, property: connectionString}\n", "overlays/staging.yaml:6:20", "`insurance-navigator-dv` is not a production database"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: REDIS_URL\n    fromService: {name: insurance-navigator-queue, property: hostport}\n", "overlays/staging.yaml:6:52", "`hostport` is not a property of a key value"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    group: insurance-navigator-shred\n", "overlays/staging.yaml:6:5", "`insurance-navigator-shred` is not a production env group"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: STRIPE_SECRET_KEY\n    set: sk_live_0123456789abcdef\n", "overlays/staging.yaml:6:5", "looks like a secret"),
-    ("overlays/staging.yaml", "version: 1\nrename:\n  suffix: -staging\nselect:\n  exclude: [insurance-navigator-db]\n", "overlays/staging.yaml:5:13", "DATABASE_URL on service `insurance-navigator-api` points at production database `insurance-navigator-db`, which is not copied"),
+    (
+        "overlays/staging.yaml",
+        "version: 1\n",
+        "overlays/staging.yaml:1:1",
+        "would keep its production name",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  names:\n    insurance-navigator-db: insurance-navigator-api\n  suffix: -staging\n",
+        "overlays/staging.yaml:4:5",
+        "is the name of a production resource",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVLE\n    set: debug\n",
+        "overlays/staging.yaml:5:5",
+        "env rule `LOG_LEVLE` matches no variable",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    on: [insurance-navigator-wroker]\n    set: debug\n",
+        "overlays/staging.yaml:6:10",
+        "`insurance-navigator-wroker` is not a production service or env group",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-apj:\n    plan: pro\n",
+        "overlays/staging.yaml:5:3",
+        "resource `insurance-navigator-apj` does not exist in production",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-worker:\n    healthCheckPath: /health\n",
+        "overlays/staging.yaml:6:5",
+        "`healthCheckPath` does not apply to a worker service",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-api:\n    plan: pro-plus\n",
+        "overlays/staging.yaml:6:5",
+        "`pro-plus` is not a valid plan for a web service",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-db:\n    region: oregan\n",
+        "overlays/staging.yaml:6:5",
+        "`oregan` is not a valid region",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-db:\n    diskSizeGB: 7\n",
+        "overlays/staging.yaml:6:5",
+        "diskSizeGB must be 1 or a multiple of 5",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nresources:\n  insurance-navigator-api:\n    maxShutdownDelaySeconds: 0\n",
+        "overlays/staging.yaml:6:5",
+        "maxShutdownDelaySeconds must be between 1 and 300",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nselect:\n  include: [insurance-navigator-apii]\n",
+        "overlays/staging.yaml:5:13",
+        "resource `insurance-navigator-apii` does not exist in production",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: DATABASE_URL\n    fromDatabase: {name: insurance-navigator-dv, property: connectionString}\n",
+        "overlays/staging.yaml:6:20",
+        "`insurance-navigator-dv` is not a production database",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: REDIS_URL\n    fromService: {name: insurance-navigator-queue, property: hostport}\n",
+        "overlays/staging.yaml:6:52",
+        "`hostport` is not a property of a key value",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVEL\n    group: insurance-navigator-shred\n",
+        "overlays/staging.yaml:6:5",
+        "`insurance-navigator-shred` is not a production env group",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: STRIPE_SECRET_KEY\n    set: sk_live_0123456789abcdef\n",
+        "overlays/staging.yaml:6:5",
+        "looks like a secret",
+    ),
+    (
+        "overlays/staging.yaml",
+        "version: 1\nrename:\n  suffix: -staging\nselect:\n  exclude: [insurance-navigator-db]\n",
+        "overlays/staging.yaml:5:13",
+        "DATABASE_URL on service `insurance-navigator-api` points at production database `insurance-navigator-db`, which is not copied",
+    ),
     // Configs.
-    ("stageprint.yaml", "version: 1\nproduction:\n  owner: tea-cr8k1hb6l47c73a0b1c0\nenviroments:\n  staging: {overlay: overlays/staging.yaml, out: generated/staging}\n", "stageprint.yaml:4:1", "unknown key `enviroments` at the top level"),
-    ("stageprint.yaml", "version: 1\nproduction:\n  owner: srv-cr8k1hb6l47c73a0b1c0\nenvironments:\n  staging: {overlay: overlays/staging.yaml, out: generated/staging}\n", "stageprint.yaml:3:3", "must start with `tea-`"),
-    ("stageprint.yaml", "version: 1\nproduction:\n  owner: tea-x\n", "stageprint.yaml:1:1", "missing required key `environments`"),
-    ("stageprint.yaml", "version: 1\nproduction:\n  owner: tea-x\napi:\n  concurrency: 0\nenvironments:\n  staging: {overlay: overlays/staging.yaml, out: generated/staging}\n", "stageprint.yaml:5:3", "concurrency must be between 1 and 64"),
-    ("stageprint.yaml", "version: 1\nproduction: [owner\n", "stageprint.yaml:3:1", "invalid YAML"),
-    ("stageprint.yaml", "version: 1\nproduction:\n  owner: tea-x\nenvironments:\n  staging: {overlay: overlays/staging.yaml, output: generated/staging}\n", "stageprint.yaml:5:45", "unknown key `output` in `environments.staging`"),
+    (
+        "stageprint.yaml",
+        "version: 1\nproduction:\n  owner: tea-cr8k1hb6l47c73a0b1c0\nenviroments:\n  staging: {overlay: overlays/staging.yaml, out: generated/staging}\n",
+        "stageprint.yaml:4:1",
+        "unknown key `enviroments` at the top level",
+    ),
+    (
+        "stageprint.yaml",
+        "version: 1\nproduction:\n  owner: srv-cr8k1hb6l47c73a0b1c0\nenvironments:\n  staging: {overlay: overlays/staging.yaml, out: generated/staging}\n",
+        "stageprint.yaml:3:3",
+        "must start with `tea-`",
+    ),
+    (
+        "stageprint.yaml",
+        "version: 1\nproduction:\n  owner: tea-x\n",
+        "stageprint.yaml:1:1",
+        "missing required key `environments`",
+    ),
+    (
+        "stageprint.yaml",
+        "version: 1\nproduction:\n  owner: tea-x\napi:\n  concurrency: 0\nenvironments:\n  staging: {overlay: overlays/staging.yaml, out: generated/staging}\n",
+        "stageprint.yaml:5:3",
+        "concurrency must be between 1 and 64",
+    ),
+    (
+        "stageprint.yaml",
+        "version: 1\nproduction: [owner\n",
+        "stageprint.yaml:3:1",
+        "invalid YAML",
+    ),
+    (
+        "stageprint.yaml",
+        "version: 1\nproduction:\n  owner: tea-x\nenvironments:\n  staging: {overlay: overlays/staging.yaml, output: generated/staging}\n",
+        "stageprint.yaml:5:45",
+        "unknown key `output` in `environments.staging`",
+    ),
     // Snapshots.
-    ("generated/production.snapshot.yaml", "version: 2\nworkspace: {id: tea-x}\n", "generated/production.snapshot.yaml:1:1", "snapshot format version 2 is newer than this stageprint understands"),
-    ("generated/production.snapshot.yaml", "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: x\n    kind: web\n    runtime: node\n    autoDeployTrigger: commit\n    plann: starter\n", "generated/production.snapshot.yaml:9:5", "unknown key `plann` in `services[0]`"),
-    ("generated/production.snapshot.yaml", "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: x\n    kind: web\n    runtime: node\n    autoDeployTrigger: commit\n    numInstances: two\n", "generated/production.snapshot.yaml:9:19", "wrong type at `services[0].numInstances`"),
-    ("generated/production.snapshot.yaml", "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    kind: web\n", "generated/production.snapshot.yaml:4:5", "missing required key `name`"),
-    ("generated/production.snapshot.yaml", "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: \"x\n", "generated/production.snapshot.yaml:5:11", "invalid YAML: while scanning a quoted scalar"),
-    ("generated/production.snapshot.yaml", "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: x\n    kind: website\n    runtime: node\n    autoDeployTrigger: commit\n", "generated/production.snapshot.yaml:6:11", "unknown value `website`"),
+    (
+        "generated/production.snapshot.yaml",
+        "version: 2\nworkspace: {id: tea-x}\n",
+        "generated/production.snapshot.yaml:1:1",
+        "snapshot format version 2 is newer than this stageprint understands",
+    ),
+    (
+        "generated/production.snapshot.yaml",
+        "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: x\n    kind: web\n    runtime: node\n    autoDeployTrigger: commit\n    plann: starter\n",
+        "generated/production.snapshot.yaml:9:5",
+        "unknown key `plann` in `services[0]`",
+    ),
+    (
+        "generated/production.snapshot.yaml",
+        "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: x\n    kind: web\n    runtime: node\n    autoDeployTrigger: commit\n    numInstances: two\n",
+        "generated/production.snapshot.yaml:9:19",
+        "wrong type at `services[0].numInstances`",
+    ),
+    (
+        "generated/production.snapshot.yaml",
+        "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    kind: web\n",
+        "generated/production.snapshot.yaml:4:5",
+        "missing required key `name`",
+    ),
+    (
+        "generated/production.snapshot.yaml",
+        "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: \"x\n",
+        "generated/production.snapshot.yaml:5:11",
+        "invalid YAML: while scanning a quoted scalar",
+    ),
+    (
+        "generated/production.snapshot.yaml",
+        "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-x\n    name: x\n    kind: website\n    runtime: node\n    autoDeployTrigger: commit\n",
+        "generated/production.snapshot.yaml:6:11",
+        "unknown value `website`",
+    ),
 ];
 
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -75,7 +310,10 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 walk(base, &p, out);
             } else {
-                out.push((p.strip_prefix(base).unwrap().display().to_string(), fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(base).unwrap().display().to_string(),
+                    fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -104,18 +342,42 @@ fn every_bad_input_is_located_and_loses_nothing() {
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&root().join("generated"), &dir.path().join("generated"));
         copy_dir(&root().join("overlays"), &dir.path().join("overlays"));
-        fs::copy(root().join("stageprint.yaml"), dir.path().join("stageprint.yaml")).unwrap();
+        fs::copy(
+            root().join("stageprint.yaml"),
+            dir.path().join("stageprint.yaml"),
+        )
+        .unwrap();
         fs::write(dir.path().join(file), contents).unwrap();
         let before = tree(&dir.path().join("generated"));
-        let out = Command::cargo_bin("stageprint").unwrap().current_dir(dir.path()).arg("generate").output().unwrap();
+        let out = Command::cargo_bin("stageprint")
+            .unwrap()
+            .current_dir(dir.path())
+            .arg("generate")
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let ok = out.status.code() == Some(1) && stderr.contains(&format!("{at}: ")) && stderr.contains(message);
+        let ok = out.status.code() == Some(1)
+            && stderr.contains(&format!("{at}: "))
+            && stderr.contains(message);
         if !ok {
-            failures.push(format!("case {i} ({file}): exit {:?}, wanted `{at}: …{message}…`, got:\n{stderr}", out.status.code()));
+            failures.push(format!(
+                "case {i} ({file}): exit {:?}, wanted `{at}: …{message}…`, got:\n{stderr}",
+                out.status.code()
+            ));
         }
-        assert_eq!(tree(&dir.path().join("generated")), before, "case {i} touched generated/");
+        assert_eq!(
+            tree(&dir.path().join("generated")),
+            before,
+            "case {i} touched generated/"
+        );
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -124,6 +386,15 @@ fn minimal_overlay_works() {
     copy_dir(&root().join("generated"), &dir.path().join("generated"));
     fs::create_dir_all(dir.path().join("overlays")).unwrap();
     fs::write(dir.path().join("overlays/staging.yaml"), MIN).unwrap();
-    fs::copy(root().join("stageprint.yaml"), dir.path().join("stageprint.yaml")).unwrap();
-    Command::cargo_bin("stageprint").unwrap().current_dir(dir.path()).arg("generate").assert().code(0);
+    fs::copy(
+        root().join("stageprint.yaml"),
+        dir.path().join("stageprint.yaml"),
+    )
+    .unwrap();
+    Command::cargo_bin("stageprint")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("generate")
+        .assert()
+        .code(0);
 }

@@ -28,11 +28,51 @@ enum Edit {
 
 fn fragment() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "", " ", "-", "- ", ": ", "#", "*", "&a", "!!str", "[", "]", "{", "}", "'", "\"", "\t", "\n", "~", "null",
-        "yes", "off", "0755", "1e3", "key: A", "set: x", "drop: r", "on: [x]", "version: 1", "env:", "  - key: \"*\"",
-        "resources:", "  insurance-navigator-api:", "    plan: pro", "rename:", "  suffix: -s", "select:", "  exclude: [\"*\"]",
-        "fromDatabase: {name: insurance-navigator-db, property: host}", "group: insurance-navigator-shared", "ungroup: true",
-        "{{ x }}", "\u{2028}", "é", "services:", "refersTo: {resource: database, name: x, property: host, match: exact}",
+        "",
+        " ",
+        "-",
+        "- ",
+        ": ",
+        "#",
+        "*",
+        "&a",
+        "!!str",
+        "[",
+        "]",
+        "{",
+        "}",
+        "'",
+        "\"",
+        "\t",
+        "\n",
+        "~",
+        "null",
+        "yes",
+        "off",
+        "0755",
+        "1e3",
+        "key: A",
+        "set: x",
+        "drop: r",
+        "on: [x]",
+        "version: 1",
+        "env:",
+        "  - key: \"*\"",
+        "resources:",
+        "  insurance-navigator-api:",
+        "    plan: pro",
+        "rename:",
+        "  suffix: -s",
+        "select:",
+        "  exclude: [\"*\"]",
+        "fromDatabase: {name: insurance-navigator-db, property: host}",
+        "group: insurance-navigator-shared",
+        "ungroup: true",
+        "{{ x }}",
+        "\u{2028}",
+        "é",
+        "services:",
+        "refersTo: {resource: database, name: x, property: host, match: exact}",
     ])
     .prop_map(str::to_string)
 }
@@ -141,15 +181,28 @@ proptest! {
 
 fn name() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "insurance-navigator-api", "insurance-navigator-worker", "insurance-navigator-db", "insurance-navigator-queue",
-        "insurance-navigator-shared", "nope",
+        "insurance-navigator-api",
+        "insurance-navigator-worker",
+        "insurance-navigator-db",
+        "insurance-navigator-queue",
+        "insurance-navigator-shared",
+        "nope",
     ])
     .prop_map(str::to_string)
 }
 
 fn key() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "\"*\"", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "SENTRY_DSN", "FEATURE_*", "NEW_KEY", "STRIPE_SECRET_KEY", "API_BASE_URL",
+        "\"*\"",
+        "LOG_LEVEL",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "JWT_SECRET",
+        "SENTRY_DSN",
+        "FEATURE_*",
+        "NEW_KEY",
+        "STRIPE_SECRET_KEY",
+        "API_BASE_URL",
     ])
     .prop_map(str::to_string)
 }
@@ -167,7 +220,11 @@ fn rule() -> impl Strategy<Value = String> {
         Just("drop: \"reason\"".to_string()),
     ];
     (key(), prop::collection::vec(name(), 0..2), action).prop_map(|(k, on, a)| {
-        let on = if on.is_empty() { String::new() } else { format!("    on: [{}]\n", on.join(", ")) };
+        let on = if on.is_empty() {
+            String::new()
+        } else {
+            format!("    on: [{}]\n", on.join(", "))
+        };
         format!("  - key: {k}\n{on}    {a}\n")
     })
 }

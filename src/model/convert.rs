@@ -285,6 +285,16 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
             ));
         }
     };
+    if let Some(parent) = preview_parent(s) {
+        // `GET /services` lists preview instances unless asked not to; they come and go
+        // with pull requests and are not production.
+        let parent = parent
+            .name
+            .as_deref()
+            .or(parent.id.as_deref())
+            .unwrap_or("another service");
+        return Err(format!("preview instance of {parent}"));
+    }
     let mut out = Service {
         id: s.id.clone(),
         name: s.name.clone(),
@@ -467,6 +477,17 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
         out.registry_credential = s.registry_credential.as_ref().map(|c| c.name.clone());
     }
     Ok(out)
+}
+
+/// The service a preview instance was created from (`serviceDetails.parentServer`).
+fn preview_parent(s: &wire::Service) -> Option<&wire::IdName> {
+    match &s.details {
+        wire::ServiceDetails::Web(d)
+        | wire::ServiceDetails::Private(d)
+        | wire::ServiceDetails::Worker(d) => d.parent_server.as_ref(),
+        wire::ServiceDetails::Static(d) => d.parent_server.as_ref(),
+        wire::ServiceDetails::Cron(_) | wire::ServiceDetails::Other(_) => None,
+    }
 }
 
 /// Public URL, host names and private ports of a web service, private service or worker.
@@ -747,7 +768,12 @@ impl Recogniser {
             contains_targets.push(kv("connectionString"));
         }
 
-        for rs in &raw.services {
+        // Previews are left out of the snapshot, so nothing may refer to them.
+        for rs in raw
+            .services
+            .iter()
+            .filter(|rs| preview_parent(&rs.service).is_none())
+        {
             let s = &rs.service;
             let svc = |prop: &str| t(ResourceKind::Service, &s.name, prop);
             let (url, ports) = match &s.details {
@@ -865,5 +891,68 @@ mod tests {
             Some("a.onrender.com")
         );
         assert_eq!(url_host("not a url"), None);
+    }
+
+    fn raw_service(body: serde_json::Value, env_vars: &[(&str, &str)]) -> wire::RawService {
+        wire::RawService {
+            service: serde_json::from_value(body).expect("a service body"),
+            env_vars: env_vars
+                .iter()
+                .map(|(k, v)| wire::EnvVar {
+                    key: k.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+            secret_files: Vec::new(),
+            custom_domains: Vec::new(),
+            headers: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    fn web(id: &str, name: &str, parent: Option<(&str, &str)>) -> serde_json::Value {
+        let mut details = serde_json::json!({
+            "runtime": "node", "plan": "starter", "region": "oregon", "numInstances": 1,
+            "url": format!("https://{name}.onrender.com"), "openPorts": [{"port": 10000, "protocol": "TCP"}],
+            "envSpecificDetails": {"buildCommand": "npm ci", "startCommand": "node server.js"}
+        });
+        if let Some((pid, pname)) = parent {
+            details["parentServer"] = serde_json::json!({"id": pid, "name": pname});
+        }
+        serde_json::json!({"id": id, "name": name, "type": "web_service", "slug": name, "serviceDetails": details})
+    }
+
+    #[test]
+    fn preview_instances_are_skipped_and_never_referenced() {
+        let raw = wire::RawWorkspace {
+            owner_id: "tea-x".into(),
+            services: vec![
+                raw_service(
+                    web("srv-parent", "api", None),
+                    &[("PREVIEW_URL", "https://api-pr-7.onrender.com")],
+                ),
+                raw_service(
+                    web("srv-preview", "api-pr-7", Some(("srv-parent", "api"))),
+                    &[],
+                ),
+            ],
+            ..Default::default()
+        };
+        let classifier = Classifier::default();
+        let (snapshot, warnings) = normalise(
+            &raw,
+            &ConvertOptions {
+                classifier: &classifier,
+                fingerprinter: None,
+            },
+        );
+        let names: Vec<&str> = snapshot.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["api"]);
+        assert_eq!(snapshot.skipped.len(), 1);
+        assert_eq!(snapshot.skipped[0].id, "srv-preview");
+        assert_eq!(snapshot.skipped[0].reason, "preview instance of api");
+        assert!(warnings.iter().any(|w| w.0.contains("api-pr-7")));
+        // The preview is not in the snapshot, so a value holding its URL must not name it.
+        assert_eq!(snapshot.services[0].env_vars[0].refers_to, None);
     }
 }

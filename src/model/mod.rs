@@ -717,12 +717,17 @@ impl Snapshot {
 
     /// Read a snapshot file. A file written by a newer stageprint is refused with the
     /// version it has; errors name the file, line and column.
-    pub fn from_yaml(text: &str, file: &std::path::Path) -> Result<Snapshot, crate::yaml::InputError> {
+    pub fn from_yaml(
+        text: &str,
+        file: &std::path::Path,
+    ) -> Result<Snapshot, crate::yaml::InputError> {
         // One parse on the happy path; the version is looked at separately only to explain
         // a failure (a newer format may not parse at all) or to refuse a mismatch.
         let parsed = crate::yaml::parse_unindexed::<Snapshot>(text, file);
         let version = top_level_version(text);
-        if version.is_some_and(|v| v != u64::from(SNAPSHOT_VERSION)) || matches!(parsed, Ok(ref s) if s.version != SNAPSHOT_VERSION) {
+        if version.is_some_and(|v| v != u64::from(SNAPSHOT_VERSION))
+            || matches!(parsed, Ok(ref s) if s.version != SNAPSHOT_VERSION)
+        {
             let locations = crate::yaml::index(text, file)?;
             let mut e = match version {
                 Some(n) if n > u64::from(SNAPSHOT_VERSION) => locations.error(
@@ -745,5 +750,10 @@ fn top_level_version(text: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix("version:"))
         .and_then(|v| v.split('#').next())
-        .and_then(|v| v.trim().trim_matches(|c| c == '\'' || c == '"').parse().ok())
+        .and_then(|v| {
+            v.trim()
+                .trim_matches(|c| c == '\'' || c == '"')
+                .parse()
+                .ok()
+        })
 }

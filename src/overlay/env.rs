@@ -208,7 +208,11 @@ pub(super) fn resolve(
     }
     for slot in &slots {
         if let State::Unresolved(msg) = &slot.state {
-            let target = slot.prod.and_then(|v| v.refers_to.as_ref()).map(|r| r.name.as_str()).unwrap_or_default();
+            let target = slot
+                .prod
+                .and_then(|v| v.refers_to.as_ref())
+                .map(|r| r.name.as_str())
+                .unwrap_or_default();
             p.at(
                 &selection_path(overlay, target),
                 format!("{} on {} `{}` {msg}", slot.key, owner_kind(slot.owner), owner_name(slot.owner)),
@@ -404,7 +408,11 @@ pub(super) fn resolve(
 /// `select.include` when nothing included it.
 fn selection_path(overlay: &Overlay, name: &str) -> String {
     let select = &overlay.file.select;
-    match select.exclude.iter().position(|p| Pattern::new(p).matches(name)) {
+    match select
+        .exclude
+        .iter()
+        .position(|p| Pattern::new(p).matches(name))
+    {
         Some(i) => format!("select.exclude[{i}]"),
         None => "select.include".into(),
     }

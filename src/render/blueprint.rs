@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::Paths;
 use crate::model::{self, GENERATED_HEADER, ServiceKind};
-use crate::overlay::{Change, Staging, StagingDatabase, StagingEnvGroup, StagingKeyValue, StagingService, VarSource};
+use crate::overlay::{
+    Change, Staging, StagingDatabase, StagingEnvGroup, StagingKeyValue, StagingService, VarSource,
+};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,8 +51,25 @@ struct Project {
 type Notes = BTreeMap<&'static str, Option<String>>;
 
 const SERVICE_FIELDS: &[&str] = &[
-    "repo", "branch", "rootDir", "image", "region", "plan", "numInstances", "scaling", "autoDeployTrigger", "buildFilter", "disk",
-    "maxShutdownDelaySeconds", "previews", "domains", "renderSubdomainPolicy", "ipAllowList", "headers", "routes", "maxmemoryPolicy",
+    "repo",
+    "branch",
+    "rootDir",
+    "image",
+    "region",
+    "plan",
+    "numInstances",
+    "scaling",
+    "autoDeployTrigger",
+    "buildFilter",
+    "disk",
+    "maxShutdownDelaySeconds",
+    "previews",
+    "domains",
+    "renderSubdomainPolicy",
+    "ipAllowList",
+    "headers",
+    "routes",
+    "maxmemoryPolicy",
 ];
 const DATABASE_FIELDS: &[&str] = &["highAvailability", "ipAllowList", "readReplicas"];
 
@@ -116,7 +135,12 @@ struct IpRule {
 }
 
 fn ip_rules(list: &[model::IpRule]) -> Vec<IpRule> {
-    list.iter().map(|r| IpRule { source: r.source.clone(), description: r.description.clone() }).collect()
+    list.iter()
+        .map(|r| IpRule {
+            source: r.source.clone(),
+            description: r.description.clone(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -192,7 +216,11 @@ impl Comments<'_> {
     fn get(&self, resource: &str, field: &str) -> Option<String> {
         let c = self.by_field.get(&(resource, field))?;
         Some(match &c.production {
-            Some(p) => format!("{}; production: {}", c.cause.describe(), crate::yaml::comment_text(p)),
+            Some(p) => format!(
+                "{}; production: {}",
+                c.cause.describe(),
+                crate::yaml::comment_text(p)
+            ),
             None => c.cause.describe(),
         })
     }
@@ -201,20 +229,43 @@ impl Comments<'_> {
         fields.iter().map(|f| (*f, self.get(resource, f))).collect()
     }
 
-    fn scalar(&self, resource: &str, key: &'static str, value: Option<String>, quote: bool) -> Option<Scalar> {
-        value.map(|value| Scalar { key, value, quote, note: self.get(resource, key) })
+    fn scalar(
+        &self,
+        resource: &str,
+        key: &'static str,
+        value: Option<String>,
+        quote: bool,
+    ) -> Option<Scalar> {
+        value.map(|value| Scalar {
+            key,
+            value,
+            quote,
+            note: self.get(resource, key),
+        })
     }
 }
 
 pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
     let comments = Comments {
-        by_field: staging.changes.iter().map(|c| ((c.resource.as_str(), c.field.as_str()), c)).collect(),
+        by_field: staging
+            .changes
+            .iter()
+            .map(|c| ((c.resource.as_str(), c.field.as_str()), c))
+            .collect(),
     };
     let mut resources = Resources::default();
-    resources.services.extend(staging.services.iter().map(|s| service(s, &comments)));
-    resources.services.extend(staging.key_values.iter().map(|k| key_value(k, &comments)));
-    resources.databases.extend(staging.databases.iter().map(|d| database(d, &comments)));
-    resources.env_var_groups.extend(staging.env_groups.iter().map(|g| group(g, &comments)));
+    resources
+        .services
+        .extend(staging.services.iter().map(|s| service(s, &comments)));
+    resources
+        .services
+        .extend(staging.key_values.iter().map(|k| key_value(k, &comments)));
+    resources
+        .databases
+        .extend(staging.databases.iter().map(|d| database(d, &comments)));
+    resources
+        .env_var_groups
+        .extend(staging.env_groups.iter().map(|g| group(g, &comments)));
 
     let header = vec![
         format!("{GENERATED_HEADER} (regenerate with `stageprint generate`)"),
@@ -239,7 +290,12 @@ pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
                 resources,
             }),
         },
-        None => BlueprintContext { header, previews, root: resources, project: None },
+        None => BlueprintContext {
+            header,
+            previews,
+            root: resources,
+            project: None,
+        },
     }
 }
 
@@ -267,13 +323,27 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         .env
         .iter()
         .map(|v| {
-            let mut e = EnvVar { key: Some(v.key.clone()), note: comments.get(name, &format!("envVars.{}", v.key)), ..EnvVar::default() };
+            let mut e = EnvVar {
+                key: Some(v.key.clone()),
+                note: comments.get(name, &format!("envVars.{}", v.key)),
+                ..EnvVar::default()
+            };
             match &v.source {
                 VarSource::Value(x) => e.value = Some(x.clone()),
                 VarSource::Generate => e.generate_value = true,
                 VarSource::Operator(_) => {}
-                VarSource::FromDatabase { name, property } => e.from_database = Some(FromDatabase { name: name.clone(), property: property.clone() }),
-                VarSource::FromService { service_type, name, property, env_var_key } => {
+                VarSource::FromDatabase { name, property } => {
+                    e.from_database = Some(FromDatabase {
+                        name: name.clone(),
+                        property: property.clone(),
+                    })
+                }
+                VarSource::FromService {
+                    service_type,
+                    name,
+                    property,
+                    env_var_key,
+                } => {
                     e.from_service = Some(FromService {
                         service_type: service_type.clone(),
                         name: name.clone(),
@@ -285,7 +355,10 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
             e
         })
         .collect();
-    env_vars.extend(s.groups.iter().map(|g| EnvVar { from_group: Some(g.clone()), ..EnvVar::default() }));
+    env_vars.extend(s.groups.iter().map(|g| EnvVar {
+        from_group: Some(g.clone()),
+        ..EnvVar::default()
+    }));
     Service {
         service_type: svc.kind.blueprint_type(),
         name: svc.name.clone(),
@@ -293,11 +366,16 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         repo: svc.repo.clone(),
         branch: svc.branch.clone(),
         root_dir: svc.root_dir.clone(),
-        image: svc.image.as_ref().map(|i| Image { url: i.url.clone(), creds: i.credential.clone() }),
+        image: svc.image.as_ref().map(|i| Image {
+            url: i.url.clone(),
+            creds: i.credential.clone(),
+        }),
         registry_credential: svc.registry_credential.clone(),
         region: svc.region.clone().filter(|_| !is_static),
         plan: svc.plan.clone().filter(|_| !is_static),
-        num_instances: svc.num_instances.filter(|_| server && svc.scaling.is_none()),
+        num_instances: svc
+            .num_instances
+            .filter(|_| server && svc.scaling.is_none()),
         scaling: svc.scaling.as_ref().filter(|_| server).map(|sc| Scaling {
             min_instances: sc.min_instances,
             max_instances: sc.max_instances,
@@ -307,14 +385,25 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         commands,
         auto_deploy_trigger: Some(svc.auto_deploy_trigger.clone()),
         build_filter: svc.build_filter.clone(),
-        disk: svc.disk.as_ref().filter(|_| server).map(|d| Disk { name: d.name.clone(), mount_path: d.mount_path.clone(), size_gb: d.size_gb }),
+        disk: svc.disk.as_ref().filter(|_| server).map(|d| Disk {
+            name: d.name.clone(),
+            mount_path: d.mount_path.clone(),
+            size_gb: d.size_gb,
+        }),
         max_shutdown_delay_seconds: svc.max_shutdown_delay_seconds.filter(|_| server),
-        previews: svc.previews.clone().filter(|_| svc.kind != ServiceKind::Cron),
+        previews: svc
+            .previews
+            .clone()
+            .filter(|_| svc.kind != ServiceKind::Cron),
         // Always written for web services and static sites: an empty list states that
         // staging claims no custom domain.
         domains: web_like.then(|| svc.domains.clone()),
         render_subdomain_policy: svc.render_subdomain_policy.clone().filter(|_| web_like),
-        ip_allow_list: svc.ip_allow_list.as_deref().filter(|_| web_like).map(ip_rules),
+        ip_allow_list: svc
+            .ip_allow_list
+            .as_deref()
+            .filter(|_| web_like)
+            .map(ip_rules),
         headers: is_static.then(|| svc.headers.clone()),
         routes: is_static.then(|| svc.routes.clone()),
         env_vars: Some(env_vars),
@@ -364,9 +453,24 @@ fn database(d: &StagingDatabase, comments: &Comments) -> Database {
         comments.scalar(name, "user", db.user.clone(), true),
         comments.scalar(name, "region", db.region.clone(), true),
         comments.scalar(name, "plan", db.plan.clone(), true),
-        comments.scalar(name, "postgresMajorVersion", db.postgres_major_version.clone(), true),
-        comments.scalar(name, "diskSizeGB", db.disk_size_gb.map(|g| g.to_string()), false),
-        comments.scalar(name, "storageAutoscalingEnabled", db.storage_autoscaling_enabled.map(|b| b.to_string()), false),
+        comments.scalar(
+            name,
+            "postgresMajorVersion",
+            db.postgres_major_version.clone(),
+            true,
+        ),
+        comments.scalar(
+            name,
+            "diskSizeGB",
+            db.disk_size_gb.map(|g| g.to_string()),
+            false,
+        ),
+        comments.scalar(
+            name,
+            "storageAutoscalingEnabled",
+            db.storage_autoscaling_enabled.map(|b| b.to_string()),
+            false,
+        ),
     ]
     .into_iter()
     .flatten()

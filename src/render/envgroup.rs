@@ -14,7 +14,12 @@ struct Context {
 }
 
 /// `records` are the group's own env records.
-pub fn render(g: &StagingEnvGroup, records: &[&EnvRecord], staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
+pub fn render(
+    g: &StagingEnvGroup,
+    records: &[&EnvRecord],
+    staging: &Staging,
+    paths: &Paths,
+) -> anyhow::Result<String> {
     let mut body = MapBuilder::new();
     body.field("name", Node::str(g.name.clone()));
     body.field("production", Node::str(g.production_name.clone()));

@@ -210,14 +210,28 @@ pub fn render(
         path: paths.out_dir.join("render.yaml"),
         contents: blueprint_text(staging, paths)?,
     });
-    let mut group_records: std::collections::HashMap<&str, Vec<&crate::overlay::EnvRecord>> = std::collections::HashMap::new();
-    for r in staging.env_records.iter().filter(|r| r.owner_kind == "envGroup") {
-        group_records.entry(r.production_owner.as_str()).or_default().push(r);
+    let mut group_records: std::collections::HashMap<&str, Vec<&crate::overlay::EnvRecord>> =
+        std::collections::HashMap::new();
+    for r in staging
+        .env_records
+        .iter()
+        .filter(|r| r.owner_kind == "envGroup")
+    {
+        group_records
+            .entry(r.production_owner.as_str())
+            .or_default()
+            .push(r);
     }
     for g in &staging.env_groups {
-        let records = group_records.get(g.production_name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let records = group_records
+            .get(g.production_name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         files.push(File {
-            path: paths.out_dir.join("env-groups").join(format!("{}.yaml", file_stem(&g.name))),
+            path: paths
+                .out_dir
+                .join("env-groups")
+                .join(format!("{}.yaml", file_stem(&g.name))),
             contents: envgroup::render(g, records, staging, paths)?,
         });
     }
@@ -304,8 +318,16 @@ mod tests {
             header: Vec<String>,
             body: &'a Node,
         }
-        let text = render_template("env-group.yaml.j2", &Ctx { header: vec!["h".into()], body: node }).unwrap();
-        let back: serde_json::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let text = render_template(
+            "env-group.yaml.j2",
+            &Ctx {
+                header: vec!["h".into()],
+                body: node,
+            },
+        )
+        .unwrap();
+        let back: serde_json::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(back, node.to_json(), "{text}");
     }
 

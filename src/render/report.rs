@@ -165,27 +165,55 @@ impl Report {
         let mut env_vars: Vec<EnvOwner> = Vec::new();
         for r in &staging.env_records {
             let staging_owner = r.staging_owner.clone().unwrap_or_default();
-            if env_vars.last().is_none_or(|o| o.kind != r.owner_kind || o.production != r.production_owner) {
-                env_vars.push(EnvOwner { kind: r.owner_kind, production: r.production_owner.clone(), staging: staging_owner, vars: Vec::new() });
+            if env_vars
+                .last()
+                .is_none_or(|o| o.kind != r.owner_kind || o.production != r.production_owner)
+            {
+                env_vars.push(EnvOwner {
+                    kind: r.owner_kind,
+                    production: r.production_owner.clone(),
+                    staging: staging_owner,
+                    vars: Vec::new(),
+                });
             }
             let row = EnvRow {
                 key: r.key.clone(),
                 secret: r.secret,
                 disposition: r.disposition,
                 decided_by: decided_by(&r.cause),
-                cause: r.cause.as_ref().map(Cause::describe).unwrap_or_else(|| "default".into()),
-                detail: if r.disposition == Disposition::Carried { String::new() } else { r.detail.clone() },
+                cause: r
+                    .cause
+                    .as_ref()
+                    .map(Cause::describe)
+                    .unwrap_or_else(|| "default".into()),
+                detail: if r.disposition == Disposition::Carried {
+                    String::new()
+                } else {
+                    r.detail.clone()
+                },
             };
             env_vars.last_mut().expect("pushed above").vars.push(row);
         }
         let all: Vec<&EnvRow> = env_vars.iter().flat_map(|o| &o.vars).collect();
-        let production_vars: Vec<&EnvRow> = all.iter().copied().filter(|r| r.disposition != Disposition::Added).collect();
-        let count = |by: &str| production_vars.iter().filter(|r| r.decided_by == by).count();
+        let production_vars: Vec<&EnvRow> = all
+            .iter()
+            .copied()
+            .filter(|r| r.disposition != Disposition::Added)
+            .collect();
+        let count = |by: &str| {
+            production_vars
+                .iter()
+                .filter(|r| r.decided_by == by)
+                .count()
+        };
         let (rule, automatic, default) = (count("rule"), count("automatic"), count("default"));
         let coverage = if production_vars.is_empty() {
             "100.0".to_string()
         } else {
-            format!("{:.1}", 100.0 * (rule + automatic) as f64 / production_vars.len() as f64)
+            format!(
+                "{:.1}",
+                100.0 * (rule + automatic) as f64 / production_vars.len() as f64
+            )
         };
         let mut dispositions = BTreeMap::new();
         for r in &all {
