@@ -229,13 +229,13 @@ fn check(s: &str) {
         .unwrap_or_else(|e| panic!("{e}\n{}", env_file.contents));
     assert_eq!(doc["name"], format!("g{s}-stg"));
     let report: serde_json::Value = serde_json::from_str(file(&out.files, "report.json")).unwrap();
-    assert!(
-        report["envVars"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["key"] == format!("K{s}"))
-    );
+    let vars: Vec<&serde_json::Value> = report["envVars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["vars"].as_array().unwrap())
+        .collect();
+    assert!(vars.iter().any(|r| r["key"] == format!("K{s}")));
 }
 
 /// The strings the issue lists, and their friends.
