@@ -705,18 +705,35 @@ impl Recogniser {
             }
             let db = |prop: &str| t(ResourceKind::Database, &p.name, prop);
             if let Some(c) = &rp.connection {
-                for s in [
-                    &c.internal_connection_string,
-                    &c.external_connection_string,
-                    &c.internal_connection_pool_string,
-                    &c.external_connection_pool_string,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    exact.insert(s.clone(), db("connectionString"));
+                // A Blueprint reference gives only the internal connection string and host;
+                // the external and pooled forms are recorded as such so that the overlay
+                // stage can decide what staging gets.
+                for (s, string_property, host_property) in [
+                    (&c.internal_connection_string, "connectionString", "host"),
+                    (
+                        &c.external_connection_string,
+                        "externalConnectionString",
+                        "externalHost",
+                    ),
+                    (
+                        &c.internal_connection_pool_string,
+                        "connectionPoolString",
+                        "host",
+                    ),
+                    (
+                        &c.external_connection_pool_string,
+                        "externalConnectionPoolString",
+                        "externalHost",
+                    ),
+                ] {
+                    let Some(s) = s else { continue };
+                    exact.insert(s.clone(), db(string_property));
                     if let Some(h) = url_host(s) {
-                        exact.insert(h, db("host"));
+                        if host_property == "externalHost" && h != p.id {
+                            needles.push(h.clone());
+                            contains_targets.push(db(string_property));
+                        }
+                        exact.entry(h).or_insert_with(|| db(host_property));
                     }
                     if let Some(port) = url_port(s) {
                         hinted
@@ -750,11 +767,12 @@ impl Recogniser {
             let k = &rk.key_value;
             let kv = |prop: &str| t(ResourceKind::KeyValue, &k.name, prop);
             if let Some(c) = &rk.connection {
-                for s in [&c.internal_connection_string, &c.external_connection_string]
-                    .into_iter()
-                    .flatten()
-                {
-                    exact.insert(s.clone(), kv("connectionString"));
+                for (s, property) in [
+                    (&c.internal_connection_string, "connectionString"),
+                    (&c.external_connection_string, "externalConnectionString"),
+                ] {
+                    let Some(s) = s else { continue };
+                    exact.insert(s.clone(), kv(property));
                     if let Some(port) = url_port(s) {
                         hinted
                             .entry(port.to_string())
@@ -860,11 +878,18 @@ impl Recogniser {
             let lower = value.to_ascii_lowercase();
             let is_url = match r.resource {
                 ResourceKind::Database => lower.starts_with("postgres"),
-                _ => lower.starts_with("redis") || lower.starts_with("rediss"),
+                _ => lower.starts_with("redis"),
             };
-            if !is_url {
-                r.property = "host".into();
+            let external = r.property.starts_with("external")
+                // Key Value's external URL names the instance only as its user, over TLS.
+                || (r.resource == ResourceKind::KeyValue && lower.starts_with("rediss://"));
+            r.property = match (is_url, external) {
+                (true, false) => "connectionString",
+                (true, true) => "externalConnectionString",
+                (false, false) => "host",
+                (false, true) => "externalHost",
             }
+            .into();
         }
         Some(r)
     }

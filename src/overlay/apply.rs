@@ -26,6 +26,8 @@ impl Problems<'_> {
 #[derive(Debug, Default)]
 pub(super) struct Names {
     pub map: HashMap<(ResourceKind, String), String>,
+    /// Production service name → its kind, for building references by name.
+    pub service_kinds: HashMap<String, ServiceKind>,
 }
 
 impl Names {
@@ -34,6 +36,10 @@ impl Names {
             .get(&(kind, production.to_string()))
             .map(String::as_str)
     }
+    pub fn service_kind(&self, production: &str) -> Option<ServiceKind> {
+        self.service_kinds.get(production).copied()
+    }
+
     pub fn is_copied(&self, kind: ResourceKind, production: &str) -> bool {
         self.map.contains_key(&(kind, production.to_string()))
     }
@@ -272,7 +278,14 @@ fn rename(
     p: &mut Problems,
 ) -> Names {
     let r = &overlay.file.rename;
-    let mut names = Names::default();
+    let mut names = Names {
+        service_kinds: snapshot
+            .services
+            .iter()
+            .map(|s| (s.name.clone(), s.kind))
+            .collect(),
+        ..Names::default()
+    };
     let production: HashSet<&str> = snapshot.resource_names().map(|(_, n)| n).collect();
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let mut sorted: Vec<&(ResourceKind, String)> = copied.iter().collect();
@@ -445,12 +458,23 @@ fn check_applicable(o: &Overrides, path: &str, target: Target, p: &mut Problems)
 /// A display form of a production value for comments and the report.
 fn shown<T: serde::Serialize>(v: &T) -> Option<String> {
     fn text(v: serde_json::Value) -> String {
+        use serde_json::Value;
         match v {
-            serde_json::Value::String(s) => s,
-            serde_json::Value::Array(items) if items.is_empty() => "none".into(),
-            serde_json::Value::Array(items) => {
-                items.into_iter().map(text).collect::<Vec<_>>().join(", ")
+            Value::String(s) => s,
+            Value::Array(items) if items.is_empty() => "none".into(),
+            Value::Array(items) => {
+                let sep = if items.iter().any(Value::is_object) {
+                    "; "
+                } else {
+                    ", "
+                };
+                items.into_iter().map(text).collect::<Vec<_>>().join(sep)
             }
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| format!("{k} {}", text(v)))
+                .collect::<Vec<_>>()
+                .join(", "),
             other => other.to_string(),
         }
     }

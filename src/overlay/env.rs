@@ -440,35 +440,100 @@ fn initial<'s>(owner: Owner, v: &'s model::EnvVar, snapshot: &Snapshot, names: &
         to_services: false,
     };
     if let Some(r) = &v.refers_to {
-        match reference_source(r, snapshot, names) {
-            Some(source) => {
-                let how = if r.matched == Match::Contains {
-                    "contained"
-                } else {
-                    "was"
-                };
-                slot.auto = Some(Cause::auto(format!(
-                    "value {how} production {} `{}` {}",
-                    r.resource.as_str(),
-                    r.name,
-                    r.property
-                )));
-                slot.state = State::Ref(source);
+        if !names.is_copied(r.resource, &r.name) {
+            slot.state = State::Unresolved(format!(
+                "points at production {} `{}`, which is not copied to staging",
+                r.resource.as_str(),
+                r.name
+            ));
+            return slot;
+        }
+        let how = if r.matched == Match::Contains {
+            "contained"
+        } else {
+            "was"
+        };
+        let what = format!(
+            "production {} `{}` {}",
+            r.resource.as_str(),
+            r.name,
+            r.property
+        );
+        match internal_form(r, owner, snapshot) {
+            Ok(r) => {
+                if let Some(source) = reference_source(&r, names) {
+                    let note = if r.property
+                        != v.refers_to
+                            .as_ref()
+                            .map(|x| x.property.clone())
+                            .unwrap_or_default()
+                    {
+                        "; staging uses the internal form on the same region's private network"
+                    } else {
+                        ""
+                    };
+                    slot.auto = Some(Cause::auto(format!("value {how} {what}{note}")));
+                    slot.state = State::Ref(source);
+                }
             }
-            None => {
-                slot.state = State::Unresolved(format!(
-                    "points at production {} `{}`, which is not copied to staging",
-                    r.resource.as_str(),
-                    r.name
-                ));
+            Err(why) => {
+                slot.auto = Some(Cause::auto(format!("value {how} {what}; {why}")));
+                slot.state =
+                    State::Operator(Some(format!("the staging copy's {} ({why})", r.property)));
             }
         }
     }
     slot
 }
 
+/// A Blueprint reference gives only a resource's internal connection string and host.
+/// A production value that used the external (or pooled) form is rewired to the internal
+/// form when the service runs in the resource's region; otherwise the operator provides it.
+fn internal_form(
+    r: &model::Reference,
+    owner: Owner,
+    snapshot: &Snapshot,
+) -> Result<model::Reference, String> {
+    let internal = match r.property.as_str() {
+        "externalConnectionString" => "connectionString",
+        "externalHost" => "host",
+        "connectionPoolString" | "externalConnectionPoolString" => {
+            return Err("a Blueprint cannot reference a connection pool".into());
+        }
+        _ => return Ok(r.clone()),
+    };
+    let target_region = match r.resource {
+        ResourceKind::Database => snapshot
+            .databases
+            .iter()
+            .find(|d| d.name == r.name)
+            .and_then(|d| d.region.clone()),
+        ResourceKind::KeyValue => snapshot
+            .key_values
+            .iter()
+            .find(|k| k.name == r.name)
+            .and_then(|k| k.region.clone()),
+        _ => None,
+    };
+    let owner_region = match owner {
+        Owner::Service(i) => snapshot.services[i].region.clone(),
+        Owner::Group(_) => None,
+    };
+    match (owner_region, target_region) {
+        (Some(a), Some(b)) if a == b => Ok(model::Reference {
+            property: internal.into(),
+            ..r.clone()
+        }),
+        (Some(a), Some(b)) => Err(format!(
+            "the service runs in {a} and the {} in {b}, out of reach of its private network",
+            r.resource.as_str()
+        )),
+        _ => Err("a Blueprint reference gives only the internal form".into()),
+    }
+}
+
 /// The staging reference for a production reference, when its target is copied.
-fn reference_source(r: &model::Reference, snapshot: &Snapshot, names: &Names) -> Option<VarSource> {
+fn reference_source(r: &model::Reference, names: &Names) -> Option<VarSource> {
     let staging = names.staging(r.resource, &r.name)?.to_string();
     Some(match r.resource {
         ResourceKind::Database => VarSource::FromDatabase {
@@ -482,7 +547,7 @@ fn reference_source(r: &model::Reference, snapshot: &Snapshot, names: &Names) ->
             env_var_key: None,
         },
         ResourceKind::Service => {
-            let kind = snapshot.service(&r.name)?.kind;
+            let kind = names.service_kind(&r.name)?;
             let (property, env_var_key) = match r.property.strip_prefix("envVarKey:") {
                 Some(k) => (None, Some(k.to_string())),
                 None => (Some(r.property.clone()), None),
