@@ -1212,10 +1212,11 @@ fn harbor_traps_normalise_correctly() {
             "DATABASE_URL",
             pg_ref("connectionString", Match::Exact),
         ),
+        // The external connection string, with `?sslmode=require` appended.
         (
             edi,
             "DATABASE_URL",
-            pg_ref("connectionString", Match::Contains),
+            pg_ref("externalConnectionString", Match::Contains),
         ),
         (worker, "PGHOST", pg_ref("host", Match::Exact)),
         (worker, "PGPORT", pg_ref("port", Match::Exact)),
