@@ -14,4 +14,5 @@ pub mod output;
 pub mod pattern;
 pub mod secrets;
 pub mod snapshot;
+pub mod validate;
 pub mod yaml;
