@@ -5,6 +5,8 @@
 //!   errors worded by us so that no value from the file reaches a message.
 //! - [`semantic`]: what a schema cannot say: unique names, references that resolve, fields
 //!   valid for the type and runtime, plans per resource kind, disks vs scaling, cron syntax.
+//! - [`isolation`]: whether a staging Blueprint can touch the production resources of a
+//!   snapshot.
 //! - [`report`]: findings as text, JSON or Markdown.
 //!
 //! A finding carries the JSON path of what it is about and the line and column that path
@@ -14,6 +16,7 @@
 
 pub mod blueprint;
 pub mod cron;
+pub mod isolation;
 pub mod report;
 pub mod schema;
 pub mod semantic;
