@@ -196,19 +196,6 @@ pub fn items(v: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
         .enumerate()
 }
 
-/// The resource whose entry contains `path`, if any (the longest resource path that is a
-/// prefix of it at a segment boundary).
-pub fn owner<'r, 'a>(resources: &'r [Resource<'a>], path: &str) -> Option<&'r Resource<'a>> {
-    resources
-        .iter()
-        .filter(|r| {
-            path == r.path
-                || (path.starts_with(&r.path)
-                    && matches!(path.as_bytes().get(r.path.len()), Some(b'.' | b'[')))
-        })
-        .max_by_key(|r| r.path.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,8 +235,5 @@ mod tests {
                 environment: "e".into()
             }
         );
-        assert_eq!(owner(&r, "services[1].plan").unwrap().name(), Some("kv"));
-        assert!(owner(&r, "services[10].plan").is_none());
-        assert!(owner(&r, "previews").is_none());
     }
 }

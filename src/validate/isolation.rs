@@ -37,6 +37,7 @@
 //! environment and domain collisions cannot be allowed, since sync would then manage the
 //! production resource. An allowance that covers nothing is itself a finding.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -301,7 +302,7 @@ impl Production {
                         add(p, Shape::Slug, "private host", h, owner);
                     }
                 }
-                if let Some(h) = n.url.as_deref().and_then(url_host) {
+                if let Some(h) = n.url.as_deref().and_then(crate::model::convert::url_host) {
                     add(p, Shape::Host, "host", &h, owner);
                 }
             };
@@ -414,8 +415,9 @@ impl Production {
             return Vec::new();
         };
         let mut found: Vec<Hit> = Vec::new();
-        let mut hay = text.to_string();
+        let mut decoded: Option<String> = None;
         for round in 0..4 {
+            let hay = decoded.as_deref().unwrap_or(text);
             let bytes = hay.as_bytes();
             for m in ac.find_overlapping_iter(bytes) {
                 let i = m.pattern().as_usize();
@@ -431,8 +433,8 @@ impl Production {
                     }
                 }
             }
-            match percent_decode(&hay) {
-                Some(next) => hay = next,
+            match percent_decode(hay) {
+                Some(next) => decoded = Some(next),
                 None => break,
             }
         }
@@ -489,6 +491,9 @@ fn accept(hay: &[u8], start: usize, end: usize, shape: Shape) -> bool {
 
 /// Decode `%XX` escapes; `None` when there are none to decode.
 fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return None;
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut changed = false;
@@ -510,17 +515,6 @@ fn percent_decode(s: &str) -> Option<String> {
 
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
-}
-
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
-    let host = host.split(':').next().unwrap_or(host);
-    (!host.is_empty()).then(|| host.to_string())
 }
 
 /// Keys whose values are names or structure, not literals (see the module docs).
@@ -714,7 +708,14 @@ impl Checker<'_> {
     fn literals(&mut self, r: &Resource) {
         let mut literals = Vec::new();
         collect_literals(r.value, &r.path, &mut literals);
+        let fingerprinting = self.fingerprinter.is_some() && !self.prod.fingerprints.is_empty();
         for (path, text) in literals {
+            let hits = self.prod.matches(&text);
+            let is_env_value = path.ends_with(".value") || path.ends_with(".previewValue");
+            // Most values hold nothing of production: keep their cost to the scan.
+            if hits.is_empty() && !(fingerprinting && is_env_value) {
+                continue;
+            }
             let env_key = env_key_of(r, &path);
             // A staging custom domain that is a production one: its own, unallowable rule.
             if is_domain_field(r, &path) {
@@ -744,7 +745,7 @@ impl Checker<'_> {
             let mut value_targets: Vec<String> = Vec::new();
             // One finding per production resource the value points at.
             let mut by_owner: Vec<(ProdRef, Vec<Hit>)> = Vec::new();
-            for m in self.prod.matches(&text) {
+            for m in hits {
                 let owner = self.prod.needles[m.needle].owner.clone();
                 match by_owner.iter_mut().find(|(o, _)| *o == owner) {
                     Some((_, ms)) => ms.push(m),
@@ -797,7 +798,6 @@ impl Checker<'_> {
                     targets.into_iter().collect(),
                 );
             }
-            let is_env_value = path.ends_with(".value") || path.ends_with(".previewValue");
             if env_key.is_some() && is_env_value {
                 self.fingerprint(r, &path, &field, &text, value_targets);
             }
@@ -871,10 +871,10 @@ fn literal_hint(owner: &ProdRef, needle: &str, env_key: Option<&str>, field: &st
 }
 
 /// Strings and numbers under `v` that are literals, with their paths.
-fn collect_literals(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+fn collect_literals<'v>(v: &'v Value, path: &str, out: &mut Vec<(String, Cow<'v, str>)>) {
     match v {
-        Value::String(s) => out.push((path.to_string(), s.clone())),
-        Value::Number(n) => out.push((path.to_string(), n.to_string())),
+        Value::String(s) => out.push((path.to_string(), Cow::Borrowed(s))),
+        Value::Number(n) => out.push((path.to_string(), Cow::Owned(n.to_string()))),
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
                 collect_literals(x, &child_index(path, i), out);
