@@ -234,7 +234,7 @@ fn literal_production_identities_are_found_in_every_disguise() {
         ),
         (
             "database id in a connection string with credentials",
-            "postgres://u:p%40ss@dpg-d05lp1euk2gs73c9o9k0-a/db",
+            "postgres://u:CANARY%40pw@dpg-d05lp1euk2gs73c9o9k0-a/db",
             "id `dpg-d05lp1euk2gs73c9o9k0-a`",
         ),
         (
@@ -253,6 +253,7 @@ fn literal_production_identities_are_found_in_every_disguise() {
         );
         let f = &iso.violations[0];
         assert!(f.message.contains(expect), "{what}: {}", f.message);
+        assert!(!format!("{f:?}").contains("CANARY"), "{what}: {f:?}");
         assert!(
             f.message
                 .starts_with("service `insurance-navigator-staging-api`: env var `LEAK` contains"),

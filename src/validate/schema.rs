@@ -397,7 +397,7 @@ pub(crate) fn structural_value(key: &str, v: &Value) -> Option<String> {
 
 /// A key as it may appear in a message: keys are structure, but an absurd one is not
 /// repeated verbatim.
-fn printable_key(k: &str) -> String {
+pub(crate) fn printable_key(k: &str) -> String {
     if !k.is_empty()
         && k.len() <= 64
         && k.chars()

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::blueprint::{self, Kind, Resource, Scope, items};
 use super::cron::{self, CronError};
+use super::schema::printable_key;
 use super::{Finding, Options, Severity};
 use crate::model::{BLUEPRINT_SERVICE_PLANS, BLUEPRINT_SIZED_PLANS, is_legacy_postgres_plan};
 use crate::yaml::{Locations, child_index, child_key, suggest};
@@ -109,7 +110,7 @@ impl Checker<'_> {
                 self.error(
                     "unknown-key",
                     &child_key(path, k),
-                    format!("`{k}` is not a field of {what}"),
+                    format!("{} is not a field of {what}", printable_key(k)),
                 )
                 .hint = Some(hint);
             }
