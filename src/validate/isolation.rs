@@ -257,6 +257,8 @@ struct Production {
     environments: HashSet<(String, String)>,
     domains: HashMap<String, ProdRef>,
     needles: Vec<Needle>,
+    /// Needles already added (one per identity and resource).
+    seen: HashSet<(String, ProdRef)>,
     matcher: Option<AhoCorasick>,
     /// Secret fingerprint → (holder, env var key or secret file name).
     fingerprints: HashMap<String, (ProdRef, String)>,
@@ -269,109 +271,37 @@ impl Production {
             environments: HashSet::new(),
             domains: HashMap::new(),
             needles: Vec::new(),
+            seen: HashSet::new(),
             matcher: None,
             fingerprints: HashMap::new(),
         };
-        let mut seen: HashSet<(String, ProdRef)> = HashSet::new();
-        let mut add =
-            |p: &mut Production, shape: Shape, what: &'static str, text: &str, owner: &ProdRef| {
-                let text = text.trim().trim_end_matches('.').to_ascii_lowercase();
-                // Too short to be resource-specific (and an empty needle matches everywhere).
-                if text.len() < 4 || !seen.insert((text.clone(), owner.clone())) {
-                    return;
-                }
-                p.needles.push(Needle {
-                    shape,
-                    what,
-                    text,
-                    owner: owner.clone(),
-                });
-            };
-        let network =
-            |p: &mut Production,
-             add: &mut dyn FnMut(&mut Production, Shape, &'static str, &str, &ProdRef),
-             n: &crate::model::Network,
-             id: &str,
-             owner: &ProdRef| {
-                for h in &n.hosts {
-                    if h.eq_ignore_ascii_case(id) {
-                        continue;
-                    } else if h.contains('.') {
-                        add(p, Shape::Host, "host", h, owner);
-                    } else {
-                        add(p, Shape::Slug, "private host", h, owner);
-                    }
-                }
-                if let Some(h) = n.url.as_deref().and_then(crate::model::convert::url_host) {
-                    add(p, Shape::Host, "host", &h, owner);
-                }
-            };
         for svc in &s.services {
-            let owner = ProdRef {
-                kind: ResourceKind::Service,
-                name: svc.name.clone(),
-            };
-            p.names.insert(svc.name.to_ascii_lowercase(), owner.clone());
-            add(&mut p, Shape::Id, "id", &svc.id, &owner);
+            let owner = p.resource(ResourceKind::Service, &svc.name, &svc.id);
             if let Some(slug) = &svc.slug {
-                add(&mut p, Shape::Slug, "private host", slug, &owner);
+                p.needle(Shape::Slug, "private host", slug, &owner);
             }
-            network(&mut p, &mut add, &svc.network, &svc.id, &owner);
+            p.network(&svc.network, &svc.id, &owner);
             for d in &svc.domains {
                 p.domains
                     .insert(d.trim_end_matches('.').to_ascii_lowercase(), owner.clone());
-                add(&mut p, Shape::Host, "custom domain", d, &owner);
+                p.needle(Shape::Host, "custom domain", d, &owner);
             }
-            p.fingerprint_vars(&svc.env_vars, &owner);
-            for f in &svc.secret_files {
-                if let Some(fp) = &f.fingerprint {
-                    p.fingerprints
-                        .entry(fp.clone())
-                        .or_insert((owner.clone(), format!("secret file {}", f.name)));
-                }
-            }
+            p.secrets(&svc.env_vars, &svc.secret_files, &owner);
         }
         for db in &s.databases {
-            let owner = ProdRef {
-                kind: ResourceKind::Database,
-                name: db.name.clone(),
-            };
-            p.names.insert(db.name.to_ascii_lowercase(), owner.clone());
-            add(&mut p, Shape::Id, "id", &db.id, &owner);
+            let owner = p.resource(ResourceKind::Database, &db.name, &db.id);
             for r in &db.read_replicas {
-                let replica = ProdRef {
-                    kind: ResourceKind::Database,
-                    name: r.name.clone(),
-                };
-                p.names.insert(r.name.to_ascii_lowercase(), replica.clone());
-                add(&mut p, Shape::Id, "id", &r.id, &replica);
+                p.resource(ResourceKind::Database, &r.name, &r.id);
             }
-            network(&mut p, &mut add, &db.network, &db.id, &owner);
+            p.network(&db.network, &db.id, &owner);
         }
         for kv in &s.key_values {
-            let owner = ProdRef {
-                kind: ResourceKind::KeyValue,
-                name: kv.name.clone(),
-            };
-            p.names.insert(kv.name.to_ascii_lowercase(), owner.clone());
-            add(&mut p, Shape::Id, "id", &kv.id, &owner);
-            network(&mut p, &mut add, &kv.network, &kv.id, &owner);
+            let owner = p.resource(ResourceKind::KeyValue, &kv.name, &kv.id);
+            p.network(&kv.network, &kv.id, &owner);
         }
         for g in &s.env_groups {
-            let owner = ProdRef {
-                kind: ResourceKind::EnvGroup,
-                name: g.name.clone(),
-            };
-            p.names.insert(g.name.to_ascii_lowercase(), owner.clone());
-            add(&mut p, Shape::Id, "id", &g.id, &owner);
-            p.fingerprint_vars(&g.env_vars, &owner);
-            for f in &g.secret_files {
-                if let Some(fp) = &f.fingerprint {
-                    p.fingerprints
-                        .entry(fp.clone())
-                        .or_insert((owner.clone(), format!("secret file {}", f.name)));
-                }
-            }
+            let owner = p.resource(ResourceKind::EnvGroup, &g.name, &g.id);
+            p.secrets(&g.env_vars, &g.secret_files, &owner);
         }
         for proj in &s.projects {
             for e in &proj.environments {
@@ -391,13 +321,64 @@ impl Production {
         p
     }
 
-    fn fingerprint_vars(&mut self, vars: &[crate::model::EnvVar], owner: &ProdRef) {
-        for v in vars {
-            if let Some(fp) = v.secret.as_ref().and_then(|s| s.fingerprint.as_ref()) {
-                self.fingerprints
-                    .entry(fp.clone())
-                    .or_insert((owner.clone(), v.key.clone()));
+    /// Register a resource by name and id.
+    fn resource(&mut self, kind: ResourceKind, name: &str, id: &str) -> ProdRef {
+        let owner = ProdRef {
+            kind,
+            name: name.to_string(),
+        };
+        self.names.insert(name.to_ascii_lowercase(), owner.clone());
+        self.needle(Shape::Id, "id", id, &owner);
+        owner
+    }
+
+    fn needle(&mut self, shape: Shape, what: &'static str, text: &str, owner: &ProdRef) {
+        let text = text.trim().trim_end_matches('.').to_ascii_lowercase();
+        // Too short to be resource-specific (and an empty needle matches everywhere).
+        if text.len() < 4 || !self.seen.insert((text.clone(), owner.clone())) {
+            return;
+        }
+        self.needles.push(Needle {
+            shape,
+            what,
+            text,
+            owner: owner.clone(),
+        });
+    }
+
+    /// Host names and the public URL's host; a dotless host other than the id is a slug.
+    fn network(&mut self, n: &crate::model::Network, id: &str, owner: &ProdRef) {
+        for h in &n.hosts {
+            if h.eq_ignore_ascii_case(id) {
+                continue;
+            } else if h.contains('.') {
+                self.needle(Shape::Host, "host", h, owner);
+            } else {
+                self.needle(Shape::Slug, "private host", h, owner);
             }
+        }
+        if let Some(h) = n.url.as_deref().and_then(crate::model::convert::url_host) {
+            self.needle(Shape::Host, "host", &h, owner);
+        }
+    }
+
+    /// Fingerprints of the resource's secret env vars and secret files.
+    fn secrets(
+        &mut self,
+        vars: &[crate::model::EnvVar],
+        files: &[crate::model::SecretFile],
+        owner: &ProdRef,
+    ) {
+        let vars = vars
+            .iter()
+            .filter_map(|v| Some((v.secret.as_ref()?.fingerprint.as_ref()?, v.key.clone())));
+        let files = files
+            .iter()
+            .filter_map(|f| Some((f.fingerprint.as_ref()?, format!("secret file {}", f.name))));
+        for (fp, what) in vars.chain(files) {
+            self.fingerprints
+                .entry(fp.clone())
+                .or_insert((owner.clone(), what));
         }
     }
 

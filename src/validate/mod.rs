@@ -149,3 +149,12 @@ pub fn counts(findings: &[Finding]) -> (usize, usize) {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     (errors, findings.len() - errors)
 }
+
+/// `a`, `b`, `c` — a list of names for a message.
+pub(crate) fn ticks<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{}`", i.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

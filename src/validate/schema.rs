@@ -13,7 +13,7 @@ use jsonschema::paths::LocationSegment;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::{Finding, Severity};
+use super::{Finding, Severity, ticks};
 use crate::yaml::{Locations, child_index, child_key, suggest};
 
 /// Our Blueprint schema, as shipped in `schemas/`.
@@ -148,7 +148,7 @@ impl Schema {
                 let allowed = if opts.len() > 12 {
                     format!("it is not one of the {} allowed values", opts.len())
                 } else {
-                    format!("expected one of {}", list(&opts))
+                    format!("expected one of {}", ticks(&opts))
                 };
                 let message = match &given {
                     Some(v) => format!("`{key}` cannot be {v}; {allowed}"),
@@ -421,9 +421,9 @@ fn key_hint(k: &str, allowed: &[String]) -> Option<String> {
     match suggest(k, allowed) {
         Some(best) => Some(format!(
             "did you mean `{best}`? Allowed here: {}",
-            list(allowed)
+            ticks(allowed)
         )),
-        None => Some(format!("allowed here: {}", list(allowed))),
+        None => Some(format!("allowed here: {}", ticks(allowed))),
     }
 }
 
@@ -467,14 +467,6 @@ fn article(t: &str) -> String {
         "integer" => "an integer".into(),
         other => format!("a {other}"),
     }
-}
-
-fn list(options: &[String]) -> String {
-    options
-        .iter()
-        .map(|o| format!("`{o}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

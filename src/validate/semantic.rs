@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::blueprint::{self, Kind, Resource, Scope, items};
 use super::cron::{self, CronError};
 use super::schema::printable_key;
-use super::{Finding, Options, Severity};
+use super::{Finding, Options, Severity, ticks};
 use crate::model::{BLUEPRINT_SERVICE_PLANS, BLUEPRINT_SIZED_PLANS, is_legacy_postgres_plan};
 use crate::yaml::{Locations, child_index, child_key, suggest};
 
@@ -1108,14 +1108,6 @@ fn with_article(noun: &str) -> String {
         .trim_start_matches('`')
         .starts_with(['a', 'e', 'i', 'o', 'u']);
     format!("{} {noun}", if vowel { "an" } else { "a" })
-}
-
-fn ticks(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// What a reference asks for.
