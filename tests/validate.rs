@@ -186,3 +186,98 @@ fn our_schema_knows_the_2026_fields_renders_copy_lacks() {
         "the document uses fields Render's April 2026 copy lacks"
     );
 }
+
+/// Every document with one node changed: removed, or replaced by a value of another type
+/// (or by a discriminator value such as `static` or `keyvalue`).
+fn single_mutations(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::{Value, json};
+    let replacements = [
+        Value::Null,
+        json!(true),
+        json!(7),
+        json!("static"),
+        json!("keyvalue"),
+        json!("cron"),
+        json!([]),
+        json!({}),
+    ];
+    let mut pointers = Vec::new();
+    fn walk(v: &Value, at: String, out: &mut Vec<String>) {
+        out.push(at.clone());
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                walk(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                )
+            }),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| walk(x, format!("{at}/{i}"), out)),
+            _ => {}
+        }
+    }
+    walk(doc, String::new(), &mut pointers);
+    let mut out = Vec::new();
+    for p in pointers.iter().skip(1) {
+        let (parent, last) = p.rsplit_once('/').unwrap();
+        let mut removed = doc.clone();
+        match removed.pointer_mut(parent).unwrap() {
+            Value::Object(m) => {
+                m.remove(&last.replace("~1", "/").replace("~0", "~"));
+            }
+            Value::Array(a) => {
+                a.remove(last.parse().unwrap());
+            }
+            _ => unreachable!(),
+        }
+        out.push(removed);
+        for r in &replacements {
+            let mut changed = doc.clone();
+            *changed.pointer_mut(p).unwrap() = r.clone();
+            out.push(changed);
+        }
+    }
+    out
+}
+
+#[test]
+fn our_schema_accepts_every_single_mutation_renders_schema_accepts() {
+    let Some(shared) = shared_dir() else { return };
+    let render = render_schema(&shared);
+    let mut files = documents();
+    files.extend(
+        fs::read_dir(shared.join("blueprint-corpus"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml")),
+    );
+    let (mut tried, mut render_accepts) = (0, 0);
+    let mut failures = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap();
+        let (doc, _) = yaml::to_json(&text, f).unwrap();
+        for m in single_mutations(&doc) {
+            tried += 1;
+            if render.is_valid(&m) {
+                render_accepts += 1;
+                if !Schema::ours().is_valid(&m) && failures.len() < 5 {
+                    failures.push(format!(
+                        "{}:\n{}",
+                        f.display(),
+                        serde_json::to_string_pretty(&m).unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    println!("{tried} mutated documents, {render_accepts} accepted by Render's schema");
+    assert!(render_accepts > 0);
+    assert!(
+        failures.is_empty(),
+        "Render's schema accepts, ours rejects:\n{}",
+        failures.join("\n")
+    );
+}
