@@ -17,4 +17,5 @@ pub mod pipeline;
 pub mod render;
 pub mod secrets;
 pub mod snapshot;
+pub mod validate;
 pub mod yaml;

@@ -1,8 +1,16 @@
-//! `stageprint validate`.
+//! `stageprint validate [FILE...]`: schema and semantic checks of Blueprints and, with
+//! `--against-snapshot`, production isolation. Every finding of every file is printed;
+//! exit 2 when any is an error, 1 when a file cannot be read or parsed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use super::{Exit, Global, OutputFormat};
+use crate::config::Config;
+use crate::model::Snapshot;
+use crate::secrets::Fingerprinter;
+use crate::validate::{self, Document, Finding, isolation, report};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -11,6 +19,93 @@ pub struct Options {
     pub against_snapshot: Option<PathBuf>,
 }
 
-pub fn run(_global: &Global, _options: Options) -> anyhow::Result<Exit> {
-    anyhow::bail!("validate: not built yet")
+pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
+    let files = if options.files.is_empty() {
+        default_files(&global.config)?
+    } else {
+        options.files
+    };
+    let production = match &options.against_snapshot {
+        Some(path) => Some(load_snapshot(path)?),
+        None => None,
+    };
+    let fingerprinter = Fingerprinter::from_env();
+
+    let mut findings = Vec::new();
+    for file in &files {
+        findings.extend(check_file(
+            file,
+            production.as_ref(),
+            &[],
+            fingerprinter.as_ref(),
+        )?);
+    }
+    validate::sort(&mut findings);
+
+    let out = match options.format {
+        OutputFormat::Text => report::text(&findings, files.len()),
+        OutputFormat::Json => report::json(&findings),
+        OutputFormat::Markdown => report::markdown(&findings, files.len()),
+    };
+    print!("{out}");
+    let (errors, warnings) = validate::counts(&findings);
+    tracing::info!(files = files.len(), errors, warnings, "validated");
+    Ok(if errors > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
+
+/// Every finding for one Blueprint file: schema, semantic and (given a snapshot) isolation.
+pub fn check_file(
+    file: &Path,
+    production: Option<&Snapshot>,
+    allowances: &[isolation::Allowance],
+    fingerprinter: Option<&Fingerprinter>,
+) -> anyhow::Result<Vec<Finding>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read Blueprint {}", file.display()))?;
+    let doc = Document::parse(&text, file)?;
+    let mut findings = validate::validate_document(&doc, &validate::Options::default());
+    if let Some(snapshot) = production {
+        findings.extend(
+            isolation::check(
+                &doc.value,
+                &doc.locations,
+                snapshot,
+                allowances,
+                fingerprinter,
+            )
+            .findings(),
+        );
+    }
+    Ok(findings)
+}
+
+/// Each environment's `<out>/render.yaml` from the config.
+fn default_files(config: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let config = Config::load(config)?;
+    let files: Vec<PathBuf> = config
+        .file
+        .environments
+        .values()
+        .map(|e| config.resolve(&e.out).join("render.yaml"))
+        .collect();
+    for f in &files {
+        if !f.is_file() {
+            anyhow::bail!(
+                "no Blueprint at {} (the `out` of an environment in {})\n  hint: run `stageprint generate`, or name the files to check: `stageprint validate FILE`",
+                f.display(),
+                config.path.display()
+            );
+        }
+    }
+    Ok(files)
+}
+
+fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read snapshot {}", path.display()))?;
+    Ok(Snapshot::from_yaml(&text, path)?)
 }

@@ -1,0 +1,958 @@
+//! Production isolation: can this staging Blueprint touch a production resource?
+//!
+//! Render's sync matches resources by name and resolves references by name, and a literal
+//! value can carry a production address that no reference shows. So a staging Blueprint
+//! is refused when:
+//!
+//! - `isolation/name`: a staging service, Key Value, database (or read replica) or env
+//!   group has the name of any production resource (sync would adopt it);
+//! - `isolation/environment`: a staging project environment is a production one (sync
+//!   would move staging resources into it);
+//! - `isolation/reference`: a `fromDatabase`, `fromService` or `fromGroup` names a
+//!   production resource;
+//! - `isolation/literal`: a literal holds a production identity: a service, database, Key
+//!   Value or env group id, a database or Key Value host, a service's `onrender.com` host,
+//!   a private host (a slug as a whole host, with or without a port), or a custom domain;
+//! - `isolation/domain`: a staging custom domain is a production one;
+//! - `isolation/secret`: a literal env value has the keyed fingerprint of a production
+//!   secret (a production key copied into staging).
+//!
+//! Literals are every string and number of a resource except names and structure:
+//! `name`, env var `key`, the reference objects (checked above), `repo` and `branch`
+//! (staging builds the same code), `type`, `runtime`, `plan`, `previewPlan`, `region`,
+//! `registryCredential` and `image.creds` (credential names). That covers env values and
+//! preview values (services and groups), commands, domains, image URLs, headers, routes,
+//! health-check paths, disks and IP rules, and any field Render adds later.
+//!
+//! Matching is ASCII case-insensitive, on the text as written and after percent-decoding
+//! (repeatedly, for double encoding), anywhere in the value (a URL, a DSN, a query
+//! parameter such as `?host=…`), with one Aho-Corasick automaton over every production
+//! identity so the cost is linear in the size of the values. Only resource-specific
+//! identities are matched, at token boundaries: `api.example.com` is not found inside
+//! `staging-api.example.com` or `x.api.example.com.evil`, and a slug counts only as a whole
+//! host (the whole value, after `://` or `@`, or before `:port`).
+//!
+//! An overlay allowance (a production resource name, host or domain with a reason) moves
+//! the reference and literal findings it covers to [`Isolation::allowed`]; name,
+//! environment and domain collisions cannot be allowed, since sync would then manage the
+//! production resource. An allowance that covers nothing is itself a finding.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::blueprint::{self, Kind, Resource, items};
+use super::{Finding, Severity};
+use crate::model::{ResourceKind, Snapshot};
+use crate::secrets::Fingerprinter;
+use crate::yaml::{self, Locations, Span, child_index, child_key};
+
+/// A deliberate exception from the overlay: a production resource name, host or domain
+/// that staging may use, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowance {
+    pub target: String,
+    pub reason: String,
+    pub span: Span,
+}
+
+/// A finding an allowance covered: for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllowedUse {
+    /// Index of the allowance in the list given to [`check`].
+    pub allowance: usize,
+    pub target: String,
+    pub reason: String,
+    /// The staging resource (`service `x``).
+    pub resource: String,
+    /// JSON path of the field in the Blueprint.
+    pub path: String,
+    pub span: Option<Span>,
+    /// What was allowed (the finding's message).
+    pub what: String,
+}
+
+/// The outcome of the isolation check.
+#[derive(Debug, Clone, Default)]
+pub struct Isolation {
+    pub violations: Vec<Finding>,
+    pub allowed: Vec<AllowedUse>,
+    pub unused_allowances: Vec<Finding>,
+}
+
+impl Isolation {
+    /// Violations and unused allowances together, sorted.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut all: Vec<Finding> = self
+            .violations
+            .iter()
+            .chain(&self.unused_allowances)
+            .cloned()
+            .collect();
+        super::sort(&mut all);
+        all
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.violations
+            .iter()
+            .chain(&self.unused_allowances)
+            .any(Finding::is_error)
+    }
+}
+
+/// Check a staging Blueprint against the production snapshot.
+pub fn check(
+    blueprint: &Value,
+    locations: &Locations,
+    production: &Snapshot,
+    allowances: &[Allowance],
+    fingerprinter: Option<&Fingerprinter>,
+) -> Isolation {
+    let prod = Production::new(production);
+    let resources = blueprint::resources(blueprint);
+    let mut c = Checker {
+        loc: locations,
+        prod: &prod,
+        fingerprinter,
+        found: Vec::new(),
+    };
+    c.environments(blueprint);
+    for r in &resources {
+        c.name(r);
+        c.references(r);
+        c.literals(r);
+    }
+    if fingerprinter.is_none() && !prod.fingerprints.is_empty() {
+        c.found.push(Violation {
+            finding: Finding::at(
+                locations,
+                Severity::Warning,
+                "isolation/secret",
+                "",
+                "the snapshot has secret fingerprints but no fingerprint key is set: copied production secrets cannot be detected",
+            )
+            .hint(format!("set {} to the key the snapshot was taken with", crate::secrets::FINGERPRINT_KEY_ENV)),
+            targets: Vec::new(),
+            resource: String::new(),
+        });
+    }
+    settle(c.found, allowances, &prod)
+}
+
+/// A finding and the allowance targets (lowercase) that may cover it.
+struct Violation {
+    finding: Finding,
+    targets: Vec<String>,
+    /// The staging resource it is about.
+    resource: String,
+}
+
+fn settle(found: Vec<Violation>, allowances: &[Allowance], prod: &Production) -> Isolation {
+    let mut out = Isolation::default();
+    let mut used = vec![false; allowances.len()];
+    let valid: Vec<bool> = allowances
+        .iter()
+        .map(|a| !a.reason.trim().is_empty())
+        .collect();
+    for v in found {
+        let covering: Vec<usize> = (0..allowances.len())
+            .filter(|&i| {
+                valid[i]
+                    && v.targets
+                        .iter()
+                        .any(|t| t.eq_ignore_ascii_case(allowances[i].target.trim()))
+            })
+            .collect();
+        match covering.first() {
+            Some(&first) if v.finding.is_error() => {
+                for &i in &covering {
+                    used[i] = true;
+                }
+                let a = &allowances[first];
+                out.allowed.push(AllowedUse {
+                    allowance: first,
+                    target: a.target.clone(),
+                    reason: a.reason.clone(),
+                    resource: v.resource.clone(),
+                    path: v.finding.path.clone(),
+                    span: v.finding.span.clone(),
+                    what: v.finding.message.clone(),
+                });
+            }
+            _ => out.violations.push(v.finding),
+        }
+    }
+    for (i, a) in allowances.iter().enumerate() {
+        let finding = |message: String, hint: &str| Finding {
+            severity: Severity::Error,
+            rule: "isolation/allowance",
+            path: "allow".into(),
+            span: Some(a.span.clone()),
+            message,
+            hint: Some(hint.into()),
+        };
+        if !valid[i] {
+            out.unused_allowances.push(finding(
+                format!("the allowance for `{}` has no reason", a.target),
+                "say why staging may use this production resource: `reason: \"…\"`",
+            ));
+        } else if !used[i] {
+            let hint = if prod.knows(&a.target) {
+                "nothing in the staging Blueprint uses it any more: remove the allowance"
+            } else {
+                "it is not a production resource name, host or domain in the snapshot: fix the target or remove the allowance"
+            };
+            out.unused_allowances.push(finding(
+                format!("the allowance for `{}` covers nothing", a.target),
+                hint,
+            ));
+        }
+    }
+    super::sort(&mut out.violations);
+    out.allowed
+        .sort_by(|a, b| (&a.span, &a.path, &a.what).cmp(&(&b.span, &b.path, &b.what)));
+    super::sort(&mut out.unused_allowances);
+    out
+}
+
+/// A production resource, by kind and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct ProdRef {
+    kind: ResourceKind,
+    name: String,
+}
+
+impl ProdRef {
+    fn describe(&self) -> String {
+        format!("production {} `{}`", self.kind.as_str(), self.name)
+    }
+}
+
+/// How a production identity must sit in a value to count as a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A generated id (`dpg-…`, `red-…`, `srv-…`): not inside a longer alphanumeric run.
+    Id,
+    /// A DNS name: not inside a longer host name.
+    Host,
+    /// A bare private host name (a slug): only as a whole host.
+    Slug,
+}
+
+struct Needle {
+    shape: Shape,
+    /// `custom domain`, `host`, `id`, `private host`.
+    what: &'static str,
+    text: String,
+    owner: ProdRef,
+}
+
+/// Production identities, indexed once.
+struct Production {
+    names: HashMap<String, ProdRef>,
+    environments: HashSet<(String, String)>,
+    domains: HashMap<String, ProdRef>,
+    needles: Vec<Needle>,
+    /// Needles already added (one per identity and resource).
+    seen: HashSet<(String, ProdRef)>,
+    matcher: Option<AhoCorasick>,
+    /// Secret fingerprint → (holder, env var key or secret file name).
+    fingerprints: HashMap<String, (ProdRef, String)>,
+}
+
+impl Production {
+    fn new(s: &Snapshot) -> Production {
+        let mut p = Production {
+            names: HashMap::new(),
+            environments: HashSet::new(),
+            domains: HashMap::new(),
+            needles: Vec::new(),
+            seen: HashSet::new(),
+            matcher: None,
+            fingerprints: HashMap::new(),
+        };
+        for svc in &s.services {
+            let owner = p.resource(ResourceKind::Service, &svc.name, &svc.id);
+            if let Some(slug) = &svc.slug {
+                p.needle(Shape::Slug, "private host", slug, &owner);
+            }
+            p.network(&svc.network, &svc.id, &owner);
+            for d in &svc.domains {
+                p.domains
+                    .insert(d.trim_end_matches('.').to_ascii_lowercase(), owner.clone());
+                p.needle(Shape::Host, "custom domain", d, &owner);
+            }
+            p.secrets(&svc.env_vars, &svc.secret_files, &owner);
+        }
+        for db in &s.databases {
+            let owner = p.resource(ResourceKind::Database, &db.name, &db.id);
+            for r in &db.read_replicas {
+                p.resource(ResourceKind::Database, &r.name, &r.id);
+            }
+            p.network(&db.network, &db.id, &owner);
+        }
+        for kv in &s.key_values {
+            let owner = p.resource(ResourceKind::KeyValue, &kv.name, &kv.id);
+            p.network(&kv.network, &kv.id, &owner);
+        }
+        for g in &s.env_groups {
+            let owner = p.resource(ResourceKind::EnvGroup, &g.name, &g.id);
+            p.secrets(&g.env_vars, &g.secret_files, &owner);
+        }
+        for proj in &s.projects {
+            for e in &proj.environments {
+                p.environments
+                    .insert((proj.name.to_ascii_lowercase(), e.name.to_ascii_lowercase()));
+            }
+        }
+        if !p.needles.is_empty() {
+            p.matcher = Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(p.needles.iter().map(|n| n.text.as_bytes()))
+                    .expect("production identities form a valid automaton"),
+            );
+        }
+        p
+    }
+
+    /// Register a resource by name and id.
+    fn resource(&mut self, kind: ResourceKind, name: &str, id: &str) -> ProdRef {
+        let owner = ProdRef {
+            kind,
+            name: name.to_string(),
+        };
+        self.names.insert(name.to_ascii_lowercase(), owner.clone());
+        self.needle(Shape::Id, "id", id, &owner);
+        owner
+    }
+
+    fn needle(&mut self, shape: Shape, what: &'static str, text: &str, owner: &ProdRef) {
+        let text = text.trim().trim_end_matches('.').to_ascii_lowercase();
+        // Too short to be resource-specific (and an empty needle matches everywhere).
+        if text.len() < 4 || !self.seen.insert((text.clone(), owner.clone())) {
+            return;
+        }
+        self.needles.push(Needle {
+            shape,
+            what,
+            text,
+            owner: owner.clone(),
+        });
+    }
+
+    /// Host names and the public URL's host; a dotless host other than the id is a slug.
+    fn network(&mut self, n: &crate::model::Network, id: &str, owner: &ProdRef) {
+        for h in &n.hosts {
+            if h.eq_ignore_ascii_case(id) {
+                continue;
+            } else if h.contains('.') {
+                self.needle(Shape::Host, "host", h, owner);
+            } else {
+                self.needle(Shape::Slug, "private host", h, owner);
+            }
+        }
+        if let Some(h) = n.url.as_deref().and_then(crate::model::convert::url_host) {
+            self.needle(Shape::Host, "host", &h, owner);
+        }
+    }
+
+    /// Fingerprints of the resource's secret env vars and secret files.
+    fn secrets(
+        &mut self,
+        vars: &[crate::model::EnvVar],
+        files: &[crate::model::SecretFile],
+        owner: &ProdRef,
+    ) {
+        let vars = vars
+            .iter()
+            .filter_map(|v| Some((v.secret.as_ref()?.fingerprint.as_ref()?, v.key.clone())));
+        let files = files
+            .iter()
+            .filter_map(|f| Some((f.fingerprint.as_ref()?, format!("secret file {}", f.name))));
+        for (fp, what) in vars.chain(files) {
+            self.fingerprints
+                .entry(fp.clone())
+                .or_insert((owner.clone(), what));
+        }
+    }
+
+    /// The allowance target names something in production.
+    fn knows(&self, target: &str) -> bool {
+        let t = target.trim().to_ascii_lowercase();
+        self.names.contains_key(&t)
+            || self.domains.contains_key(&t)
+            || self.needles.iter().any(|n| n.text == t)
+    }
+
+    /// Production identities in `text`.
+    fn matches(&self, text: &str) -> Vec<Hit> {
+        let Some(ac) = &self.matcher else {
+            return Vec::new();
+        };
+        let mut found: Vec<Hit> = Vec::new();
+        let mut decoded: Option<String> = None;
+        for round in 0..4 {
+            let hay = decoded.as_deref().unwrap_or(text);
+            let bytes = hay.as_bytes();
+            for m in ac.find_overlapping_iter(bytes) {
+                let i = m.pattern().as_usize();
+                if accept(bytes, m.start(), m.end(), self.needles[i].shape) {
+                    let case = &bytes[m.start()..m.end()] != self.needles[i].text.as_bytes();
+                    match found.iter_mut().find(|h| h.needle == i) {
+                        Some(h) => h.case &= case,
+                        None => found.push(Hit {
+                            needle: i,
+                            decoded: round > 0,
+                            case,
+                        }),
+                    }
+                }
+            }
+            match percent_decode(hay) {
+                Some(next) => decoded = Some(next),
+                None => break,
+            }
+        }
+        found
+    }
+}
+
+/// A production identity found in a value.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    /// Index into [`Production::needles`].
+    needle: usize,
+    /// Found only after percent-decoding.
+    decoded: bool,
+    /// Written in a different letter case (everywhere it was found).
+    case: bool,
+}
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+}
+
+/// Whether a match of a needle with this shape at `start..end` stands on its own.
+fn accept(hay: &[u8], start: usize, end: usize, shape: Shape) -> bool {
+    let before = start.checked_sub(1).map(|i| hay[i]);
+    let after = hay.get(end).copied();
+    match shape {
+        Shape::Id => {
+            !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && !after.is_some_and(|b| b.is_ascii_alphanumeric())
+        }
+        Shape::Host | Shape::Slug => {
+            let left_ok = !before.is_some_and(is_host_byte);
+            // A trailing dot ends a sentence or an absolute name; a dot and more labels make
+            // a different host.
+            let right_ok = match after {
+                None => true,
+                Some(b'.') => !hay.get(end + 1).is_some_and(|b| b.is_ascii_alphanumeric()),
+                Some(b) => !(b.is_ascii_alphanumeric() || b == b'-'),
+            };
+            if !(left_ok && right_ok) {
+                return false;
+            }
+            if shape == Shape::Host {
+                return true;
+            }
+            let whole = start == 0 && end == hay.len();
+            let after_scheme = hay[..start].ends_with(b"://") || before == Some(b'@');
+            let with_port = after == Some(b':') && hay.get(end + 1).is_some_and(u8::is_ascii_digit);
+            whole || after_scheme || with_port
+        }
+    }
+}
+
+/// Decode `%XX` escapes; `None` when there are none to decode.
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Keys whose values are names or structure, not literals (see the module docs).
+const NOT_LITERAL: &[&str] = &[
+    "name",
+    "key",
+    "repo",
+    "branch",
+    "fromDatabase",
+    "fromService",
+    "fromGroup",
+    "envVarKey",
+    "type",
+    "runtime",
+    "plan",
+    "previewPlan",
+    "region",
+    "registryCredential",
+    "creds",
+];
+
+struct Checker<'a> {
+    loc: &'a Locations,
+    prod: &'a Production,
+    fingerprinter: Option<&'a Fingerprinter>,
+    found: Vec<Violation>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        resource: String,
+        rule: &'static str,
+        path: &str,
+        message: String,
+        hint: String,
+        targets: Vec<String>,
+    ) {
+        let finding = Finding::at(self.loc, Severity::Error, rule, path, message).hint(hint);
+        self.found.push(Violation {
+            finding,
+            targets,
+            resource,
+        });
+    }
+
+    fn environments(&mut self, doc: &Value) {
+        for (pi, p) in items(doc.get("projects")) {
+            let Some(project) = p.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            for (ei, e) in items(p.get("environments")) {
+                let Some(env) = e.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                if self
+                    .prod
+                    .environments
+                    .contains(&(project.to_ascii_lowercase(), env.to_ascii_lowercase()))
+                {
+                    let path = child_key(
+                        &child_index(&child_key(&child_index("projects", pi), "environments"), ei),
+                        "name",
+                    );
+                    self.push(
+                        format!("environment `{env}` of project `{project}`"),
+                        "isolation/environment",
+                        &path,
+                        format!("environment `{env}` of project `{project}`: it is a production environment; sync would move staging resources into it"),
+                        format!("place staging in its own environment: `placement: {{ project: {}, environment: staging }}`", yaml::quote(project)),
+                        Vec::new(),
+                    );
+                }
+            }
+        }
+    }
+
+    fn name(&mut self, r: &Resource) {
+        let mut names: Vec<(String, &str)> =
+            r.name().map(|n| (r.at("name"), n)).into_iter().collect();
+        if r.kind == Kind::Database {
+            for (i, rep) in items(r.field("readReplicas")) {
+                if let Some(n) = rep.get("name").and_then(Value::as_str) {
+                    names.push((child_key(&child_index(&r.at("readReplicas"), i), "name"), n));
+                }
+            }
+        }
+        for (path, name) in names {
+            if let Some(owner) = self.prod.names.get(&name.to_ascii_lowercase()) {
+                let staging = format!("{name}-staging");
+                self.push(
+                    r.describe(),
+                    "isolation/name",
+                    &path,
+                    format!(
+                        "{}: `{name}` is the name of {}; Render's sync matches by name and would adopt and reconfigure it",
+                        r.describe(),
+                        owner.describe()
+                    ),
+                    format!(
+                        "rename it in the overlay: `rename: {{ names: {{ {}: {} }} }}` (or a `rename.pattern`)",
+                        yaml::quote(&owner.name),
+                        yaml::quote(&staging)
+                    ),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+
+    fn references(&mut self, r: &Resource) {
+        for (path, v) in r.env_vars() {
+            let key = v.get("key").and_then(Value::as_str).unwrap_or("?");
+            let (field, name, kinds, rewire): (&str, Option<&str>, &[ResourceKind], String) =
+                if let Some(g) = v.get("fromGroup") {
+                    (
+                        "fromGroup",
+                        g.as_str(),
+                        &[ResourceKind::EnvGroup],
+                        "link the staging env group instead".into(),
+                    )
+                } else if let Some(d) = v.get("fromDatabase") {
+                    let property = d
+                        .get("property")
+                        .and_then(Value::as_str)
+                        .unwrap_or("connectionString");
+                    let rewire = format!(
+                        "`env: [{{ key: {}, fromDatabase: {{ name: <staging database>, property: {property} }} }}]`",
+                        yaml::quote(key)
+                    );
+                    (
+                        "fromDatabase",
+                        d.get("name").and_then(Value::as_str),
+                        &[ResourceKind::Database],
+                        rewire,
+                    )
+                } else if let Some(s) = v.get("fromService") {
+                    let t = s.get("type").and_then(Value::as_str).unwrap_or("web");
+                    let kinds: &[ResourceKind] = match t {
+                        "keyvalue" | "redis" => &[ResourceKind::KeyValue],
+                        "dpg" => &[ResourceKind::Database],
+                        _ => &[ResourceKind::Service],
+                    };
+                    let rewire = format!(
+                        "`env: [{{ key: {}, fromService: {{ type: {t}, name: <staging service>, … }} }}]`",
+                        yaml::quote(key)
+                    );
+                    (
+                        "fromService",
+                        s.get("name").and_then(Value::as_str),
+                        kinds,
+                        rewire,
+                    )
+                } else {
+                    continue;
+                };
+            let Some(name) = name else { continue };
+            let Some(owner) = self
+                .prod
+                .names
+                .get(&name.to_ascii_lowercase())
+                .filter(|o| kinds.contains(&o.kind))
+            else {
+                continue;
+            };
+            let fpath = if field == "fromGroup" {
+                child_key(&path, field)
+            } else {
+                child_key(&child_key(&path, field), "name")
+            };
+            let label = if field == "fromGroup" {
+                format!("`fromGroup: {name}`")
+            } else {
+                format!("`{key}`")
+            };
+            self.push(
+                r.describe(),
+                "isolation/reference",
+                &fpath,
+                format!("{}: {label} takes `{field}` {}", r.describe(), owner.describe()),
+                format!(
+                    "include {} in the staging copy (`select.include`) so the rename reaches this reference, or rewire it: {rewire}; if sharing it is deliberate: `allow: [{{ target: {}, reason: \"…\" }}]`",
+                    owner.name,
+                    yaml::quote(&owner.name)
+                ),
+                vec![owner.name.to_ascii_lowercase()],
+            );
+        }
+    }
+
+    fn literals(&mut self, r: &Resource) {
+        let mut literals = Vec::new();
+        collect_literals(r.value, &r.path, &mut literals);
+        let fingerprinting = self.fingerprinter.is_some() && !self.prod.fingerprints.is_empty();
+        for (path, text) in literals {
+            let hits = self.prod.matches(&text);
+            let is_env_value = path.ends_with(".value") || path.ends_with(".previewValue");
+            // Most values hold nothing of production: keep their cost to the scan.
+            if hits.is_empty() && !(fingerprinting && is_env_value) {
+                continue;
+            }
+            let env_key = env_key_of(r, &path);
+            // A staging custom domain that is a production one: its own, unallowable rule.
+            if is_domain_field(r, &path) {
+                if let Some(owner) = self
+                    .prod
+                    .domains
+                    .get(text.trim_end_matches('.').to_ascii_lowercase().as_str())
+                {
+                    self.push(
+                        r.describe(),
+                        "isolation/domain",
+                        &path,
+                        format!("{}: custom domain `{}` belongs to {}", r.describe(), text.to_ascii_lowercase(), owner.describe()),
+                        format!(
+                            "give staging its own domain: `resources: {{ {}: {{ domains: [<staging domain>] }} }}`",
+                            yaml::quote(&owner.name)
+                        ),
+                        Vec::new(),
+                    );
+                    continue;
+                }
+            }
+            let field = match &env_key {
+                Some(k) => format!("env var `{k}`"),
+                None => format!("`{}`", relative(&r.path, &path)),
+            };
+            let mut value_targets: Vec<String> = Vec::new();
+            // One finding per production resource the value points at.
+            let mut by_owner: Vec<(ProdRef, Vec<Hit>)> = Vec::new();
+            for m in hits {
+                let owner = self.prod.needles[m.needle].owner.clone();
+                match by_owner.iter_mut().find(|(o, _)| *o == owner) {
+                    Some((_, ms)) => ms.push(m),
+                    None => by_owner.push((owner, vec![m])),
+                }
+            }
+            by_owner.sort_by(|a, b| a.0.cmp(&b.0));
+            for (owner, ms) in by_owner {
+                let mut targets: BTreeSet<String> = BTreeSet::new();
+                targets.insert(owner.name.to_ascii_lowercase());
+                let mut what: Vec<String> = Vec::new();
+                for hit in &ms {
+                    let n = &self.prod.needles[hit.needle];
+                    targets.insert(n.text.clone());
+                    let mut form = Vec::new();
+                    if hit.decoded {
+                        form.push("percent-encoded");
+                    }
+                    if hit.case {
+                        form.push("in different letter case");
+                    }
+                    let form = if form.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", form.join(", "))
+                    };
+                    what.push(format!("{} `{}`{form}", n.what, n.text));
+                }
+                what.sort();
+                what.dedup();
+                let first = &self.prod.needles[ms[0].needle];
+                let hint = literal_hint(
+                    &owner,
+                    &first.text,
+                    env_key.as_deref(),
+                    &relative(&r.path, &path),
+                );
+                value_targets.extend(targets.iter().cloned());
+                self.push(
+                    r.describe(),
+                    "isolation/literal",
+                    &path,
+                    format!(
+                        "{}: {field} contains {} of {}",
+                        r.describe(),
+                        what.join(" and "),
+                        owner.describe()
+                    ),
+                    hint,
+                    targets.into_iter().collect(),
+                );
+            }
+            if env_key.is_some() && is_env_value {
+                self.fingerprint(r, &path, &field, &text, value_targets);
+            }
+        }
+    }
+
+    fn fingerprint(
+        &mut self,
+        r: &Resource,
+        path: &str,
+        field: &str,
+        text: &str,
+        targets: Vec<String>,
+    ) {
+        let Some(fper) = self.fingerprinter else {
+            return;
+        };
+        if self.prod.fingerprints.is_empty() || text.is_empty() {
+            return;
+        }
+        let Some((owner, key)) = self.prod.fingerprints.get(&fper.fingerprint(text)) else {
+            return;
+        };
+        let env_key = env_key_of(r, path).unwrap_or_default();
+        let mut targets = targets;
+        targets.sort();
+        targets.dedup();
+        self.push(
+            r.describe(),
+            "isolation/secret",
+            path,
+            format!("{}: {field} holds the value of secret `{key}` of {} (the fingerprints match)", r.describe(), owner.describe()),
+            format!(
+                "do not copy production secrets: `env: [{{ key: {}, secret: \"<where to get the staging value>\" }}]`, or `generate: true`",
+                yaml::quote(&env_key)
+            ),
+            targets,
+        );
+    }
+}
+
+fn literal_hint(owner: &ProdRef, needle: &str, env_key: Option<&str>, field: &str) -> String {
+    let allow = format!(
+        "if sharing it is deliberate: `allow: [{{ target: {}, reason: \"…\" }}]`",
+        yaml::quote(needle)
+    );
+    match env_key {
+        Some(k) => {
+            let k = yaml::quote(k);
+            let rule = match owner.kind {
+                ResourceKind::Database => format!(
+                    "`env: [{{ key: {k}, fromDatabase: {{ name: <staging database>, property: connectionString }} }}]`"
+                ),
+                ResourceKind::KeyValue => format!(
+                    "`env: [{{ key: {k}, fromService: {{ type: keyvalue, name: <staging key value>, property: connectionString }} }}]`"
+                ),
+                _ => format!(
+                    "`env: [{{ key: {k}, replace: {{ {}: <staging value> }} }}]`",
+                    yaml::quote(needle)
+                ),
+            };
+            format!("add an overlay rule: {rule}; {allow}")
+        }
+        None => {
+            let top = field.split(['.', '[']).next().unwrap_or(field);
+            format!(
+                "override it in the overlay: `resources: {{ <production name>: {{ {top}: … }} }}`; {allow}"
+            )
+        }
+    }
+}
+
+/// Strings and numbers under `v` that are literals, with their paths.
+fn collect_literals<'v>(v: &'v Value, path: &str, out: &mut Vec<(String, Cow<'v, str>)>) {
+    match v {
+        Value::String(s) => out.push((path.to_string(), Cow::Borrowed(s))),
+        Value::Number(n) => out.push((path.to_string(), Cow::Owned(n.to_string()))),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                collect_literals(x, &child_index(path, i), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                if !NOT_LITERAL.contains(&k.as_str()) {
+                    collect_literals(x, &child_key(path, k), out);
+                }
+            }
+        }
+        Value::Null | Value::Bool(_) => {}
+    }
+}
+
+/// `services[0].envVars[3].value` → `startCommand`-style path relative to the resource.
+fn relative(base: &str, path: &str) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .trim_start_matches('.')
+        .to_string()
+}
+
+/// The env var key when `path` is inside one of the resource's env vars.
+fn env_key_of(r: &Resource, path: &str) -> Option<String> {
+    let rel = relative(&r.path, path);
+    let rest = rel.strip_prefix("envVars[")?;
+    let i: usize = rest.split(']').next()?.parse().ok()?;
+    r.field("envVars")?
+        .get(i)?
+        .get("key")?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn is_domain_field(r: &Resource, path: &str) -> bool {
+    let rel = relative(&r.path, path);
+    rel == "domain" || (rel.starts_with("domains[") && !rel.contains('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(hay: &str, needle: &str, shape: Shape) -> bool {
+        let lower = hay.to_ascii_lowercase();
+        let Some(start) = lower.find(needle) else {
+            return false;
+        };
+        accept(hay.as_bytes(), start, start + needle.len(), shape)
+    }
+
+    #[test]
+    fn host_boundaries() {
+        let h = "api.example.com";
+        assert!(m("https://api.example.com/v1", h, Shape::Host));
+        assert!(m("API.EXAMPLE.COM", h, Shape::Host));
+        assert!(m("see api.example.com.", h, Shape::Host));
+        assert!(m("a,api.example.com;b", h, Shape::Host));
+        assert!(!m("https://staging-api.example.com", h, Shape::Host));
+        assert!(!m("https://x.api.example.com", h, Shape::Host));
+        assert!(!m("https://api.example.com.evil.net", h, Shape::Host));
+        assert!(!m("https://api.example.community", h, Shape::Host));
+    }
+
+    #[test]
+    fn slugs_count_only_as_whole_hosts() {
+        let s = "billing-api";
+        assert!(m("billing-api", s, Shape::Slug));
+        assert!(m("http://billing-api:10000/x", s, Shape::Slug));
+        assert!(m("billing-api:8080", s, Shape::Slug));
+        assert!(m("user@billing-api", s, Shape::Slug));
+        assert!(!m("the billing-api service", s, Shape::Slug));
+        assert!(!m("billing-api-staging:8080", s, Shape::Slug));
+        assert!(!m("node billing-api.js", s, Shape::Slug));
+    }
+
+    #[test]
+    fn ids_are_not_parts_of_longer_tokens() {
+        let id = "dpg-abc123-a";
+        assert!(m(
+            "postgres://u@dpg-abc123-a.oregon-postgres.render.com/db",
+            id,
+            Shape::Id
+        ));
+        assert!(m("?host=dpg-abc123-a&x", id, Shape::Id));
+        assert!(!m("dpg-abc123-ab", id, Shape::Id));
+        assert!(!m("xdpg-abc123-a", id, Shape::Id));
+    }
+
+    #[test]
+    fn percent_decoding_handles_repeats_and_junk() {
+        assert_eq!(percent_decode("a%3Ab").as_deref(), Some("a:b"));
+        assert_eq!(percent_decode("%252F").as_deref(), Some("%2F"));
+        assert_eq!(percent_decode("100%"), None);
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
+    }
+}
