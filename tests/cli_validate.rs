@@ -181,7 +181,7 @@ fn default_files_come_from_the_config() {
     let out = stageprint(dir.path()).arg("validate").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("no Blueprint at ./generated/staging/render.yaml"),
+        stderr(&out).contains("no Blueprint at generated/staging/render.yaml"),
         "{}",
         stderr(&out)
     );

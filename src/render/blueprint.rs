@@ -391,10 +391,11 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
             size_gb: d.size_gb,
         }),
         max_shutdown_delay_seconds: svc.max_shutdown_delay_seconds.filter(|_| server),
+        // Services take `manual` or `automatic`; leaving the field out turns previews off.
         previews: svc
             .previews
             .clone()
-            .filter(|_| svc.kind != ServiceKind::Cron),
+            .filter(|g| svc.kind != ServiceKind::Cron && g != "off"),
         // Always written for web services and static sites: an empty list states that
         // staging claims no custom domain.
         domains: web_like.then(|| svc.domains.clone()),
