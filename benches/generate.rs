@@ -239,7 +239,7 @@ fn child(services: usize) {
         snapshot_label: "snapshot.yaml".into(),
         overlay_label: "overlay.yaml".into(),
     };
-    let out = pipeline::run(&snap, &overlay, "staging", &paths, Strict::Off).unwrap();
+    let out = pipeline::run(&snap, &overlay, "staging", &paths, Strict::Off.into()).unwrap();
     let total = start.elapsed();
     let bytes: usize = out.files.iter().map(|f| f.contents.len()).sum();
     std::fs::remove_dir_all(&dir).ok();

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use crate::model::Snapshot;
 use crate::output::File;
 use crate::overlay::{self, Overlay, Staging};
+use crate::render::report::FindingRow;
 use crate::render::{self, Paths, Report};
+use crate::secrets::Fingerprinter;
+use crate::validate::{self, Finding, isolation};
 use crate::yaml::InputError;
 
 /// How strict to be about variables no rule decided.
@@ -21,13 +24,23 @@ pub enum Strict {
     All,
 }
 
+/// What the pipeline needs besides its inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    pub strict: Strict,
+    /// The key production's secret fingerprints were taken with, to catch a copied secret.
+    pub fingerprinter: Option<&'a Fingerprinter>,
+}
+
 #[derive(Debug)]
 pub struct Outcome {
     pub files: Vec<File>,
     pub staging: Staging,
     pub report: Report,
-    /// Findings that must stop the files from being written (exit 2).
+    /// Findings that must stop the files from being written (exit 2), formatted.
     pub blocking: Vec<String>,
+    /// Every validation and isolation finding, errors and warnings.
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug)]
@@ -59,28 +72,92 @@ pub fn run(
     overlay: &Overlay,
     environment: &str,
     paths: &Paths,
-    strict: Strict,
+    options: Options,
 ) -> Result<Outcome, Error> {
     // 1. Apply the overlay: every problem with it is reported here, located in the file,
     //    before any output exists.
     let staging = overlay::apply(snapshot, overlay, environment).map_err(Error::Overlay)?;
-    // 2. Strictness is judged on the model, where each variable's deciding rule is known.
-    let blocking = strictness(&staging, strict);
-    // 3. The report summarises the model; every file is rendered from the same model.
+    // 2. Render the Blueprint and check it as Render and a reviewer would read it: the
+    //    schema and semantic rules, then production isolation against the snapshot. The
+    //    text checked is the text written.
+    let blueprint = render::blueprint_text(&staging, paths)?;
+    let blueprint_path = paths.out_dir.join("render.yaml");
+    let doc = validate::Document::parse(&blueprint, &blueprint_path).map_err(|e| {
+        Error::Other(anyhow::anyhow!(
+            "the rendered Blueprint does not parse: {e}"
+        ))
+    })?;
+    let mut findings = validate::validate_document(
+        &doc,
+        &validate::Options {
+            self_contained: true,
+        },
+    );
+    let isolation = isolation::check(
+        &doc.value,
+        &doc.locations,
+        snapshot,
+        &staging.allowances,
+        options.fingerprinter,
+    );
+    findings.extend(isolation.findings());
+    validate::sort(&mut findings);
+    // 3. Strictness is judged on the model, where each variable's deciding rule is known.
+    let mut blocking: Vec<String> = findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(format_finding)
+        .collect();
+    blocking.extend(strictness(&staging, options.strict));
+    // 4. The report summarises the model and the checks; every file comes from the same model.
+    let warnings: Vec<FindingRow> = findings
+        .iter()
+        .filter(|f| !f.is_error())
+        .map(|f| FindingRow {
+            severity: f.severity.as_str().to_string(),
+            rule: f.rule.to_string(),
+            at: f
+                .span
+                .as_ref()
+                .map(|s| s.pos.to_string())
+                .unwrap_or_default(),
+            message: f.message.clone(),
+        })
+        .collect();
+    let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for u in &isolation.allowed {
+        uses.entry(u.target.clone())
+            .or_default()
+            .push(format!("{} `{}`", u.resource, u.path));
+    }
     let report = Report::build(
         &staging,
         &paths.snapshot_label,
         &paths.overlay_label,
-        Vec::new(),
-        &BTreeMap::new(),
+        warnings,
+        &uses,
     );
-    let files = render::render(&staging, snapshot, paths, &report)?;
+    let files = render::render(&staging, blueprint, paths, &report)?;
     Ok(Outcome {
         files,
         staging,
         report,
         blocking,
+        findings,
     })
+}
+
+fn format_finding(f: &Finding) -> String {
+    let at = f
+        .span
+        .as_ref()
+        .map(|s| format!("{s}: "))
+        .unwrap_or_default();
+    let mut s = format!("{at}{}[{}]: {}", f.severity.as_str(), f.rule, f.message);
+    if let Some(h) = &f.hint {
+        s.push_str(&format!("\n  hint: {h}"));
+    }
+    s
 }
 
 fn strictness(staging: &Staging, strict: Strict) -> Vec<String> {
@@ -103,4 +180,13 @@ fn strictness(staging: &Staging, strict: Strict) -> Vec<String> {
             )
         })
         .collect()
+}
+
+impl From<Strict> for Options<'_> {
+    fn from(strict: Strict) -> Self {
+        Options {
+            strict,
+            fingerprinter: None,
+        }
+    }
 }

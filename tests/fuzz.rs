@@ -140,7 +140,7 @@ fn generate(snap: &Snapshot, overlay_text: &str) {
             }
         }
         Ok(o) => {
-            if let Ok(out) = pipeline::run(snap, &o, "staging", &paths(), Strict::All) {
+            if let Ok(out) = pipeline::run(snap, &o, "staging", &paths(), Strict::All.into()) {
                 // What is produced must parse.
                 serde_yaml::from_str::<serde_json::Value>(file(&out.files, "render.yaml")).unwrap();
             }

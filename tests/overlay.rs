@@ -99,7 +99,7 @@ fn errors(overlay_text: &str) -> Vec<String> {
                 .collect();
         }
     };
-    match pipeline::run(&snap(), &o, "staging", &paths(), Strict::Off) {
+    match pipeline::run(&snap(), &o, "staging", &paths(), Strict::Off.into()) {
         Ok(_) => panic!("expected errors for:\n{overlay_text}"),
         Err(pipeline::Error::Overlay(errs)) => errs
             .iter()
@@ -394,10 +394,10 @@ fn scaling_replaces_instance_counts() {
 #[test]
 fn strict_mode_names_undecided_secrets() {
     let o = overlay(BASE);
-    let out = pipeline::run(&snap(), &o, "staging", &paths(), Strict::Secrets).unwrap();
+    let out = pipeline::run(&snap(), &o, "staging", &paths(), Strict::Secrets.into()).unwrap();
     assert_eq!(out.blocking.len(), 2, "{:?}", out.blocking);
     assert!(out.blocking.iter().any(|b| b.contains("`STRIPE_KEY`")));
-    let all = pipeline::run(&snap(), &o, "staging", &paths(), Strict::All).unwrap();
+    let all = pipeline::run(&snap(), &o, "staging", &paths(), Strict::All.into()).unwrap();
     assert!(all.blocking.len() > out.blocking.len());
 }
 

@@ -12,6 +12,7 @@ use crate::output;
 use crate::overlay::{Overlay, Staging};
 use crate::pipeline;
 use crate::render::{self, Paths, Report};
+use crate::secrets::Fingerprinter;
 
 pub use crate::pipeline::Strict;
 
@@ -181,7 +182,12 @@ pub fn generate(
         snapshot_label: render::label(snapshot_path),
         overlay_label: render::label(&target.overlay),
     };
-    let outcome = pipeline::run(snapshot, &overlay, &target.name, &paths, strict)?;
+    let fingerprinter = Fingerprinter::from_env();
+    let options = pipeline::Options {
+        strict,
+        fingerprinter: fingerprinter.as_ref(),
+    };
+    let outcome = pipeline::run(snapshot, &overlay, &target.name, &paths, options)?;
     Ok(Generated {
         target,
         files: outcome.files,

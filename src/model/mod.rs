@@ -9,6 +9,7 @@
 //! are kept so later stages can recognise production in staging values.
 
 pub mod convert;
+pub mod identity;
 
 use std::collections::BTreeMap;
 

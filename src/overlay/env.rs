@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::apply::{Names, Problems};
 use super::spec::{Action, EnvRule, Overlay};
 use super::*;
+use crate::model::identity::Production;
 use crate::model::{self, Match, ResourceKind, Snapshot};
 use crate::pattern::Pattern;
 
@@ -206,6 +207,7 @@ pub(super) fn resolve(
             p.at(&format!("env[{ri}].key"), what, hint);
         }
     }
+    keep_production_out(&mut slots, snapshot, overlay);
     for slot in &slots {
         if let State::Unresolved(msg) = &slot.state {
             let target = slot
@@ -561,6 +563,46 @@ fn reference_source(r: &model::Reference, names: &Names) -> Option<VarSource> {
         }
         ResourceKind::EnvGroup => return None,
     })
+}
+
+/// A value no rule decided that still holds a production identity (a custom domain, a
+/// host, an id) would point staging at production: by default the operator provides it
+/// instead, unless an allowance names that identity. A value a rule produced is left for
+/// validation to refuse, since the rule's author must fix it.
+fn keep_production_out(slots: &mut [Slot], snapshot: &Snapshot, overlay: &Overlay) {
+    let production = Production::new(snapshot);
+    let allowed: Vec<String> = overlay
+        .file
+        .allow
+        .iter()
+        .map(|a| a.target.trim().to_ascii_lowercase())
+        .collect();
+    for slot in slots.iter_mut().filter(|s| s.cause.is_none()) {
+        let State::Literal(value) = &slot.state else {
+            continue;
+        };
+        let hits = production.matches(value);
+        let unallowed: Vec<&crate::model::identity::Needle> = hits
+            .iter()
+            .map(|h| &production.needles[h.needle])
+            .filter(|n| {
+                !allowed.contains(&n.text) && !allowed.contains(&n.owner.name.to_ascii_lowercase())
+            })
+            .collect();
+        let Some(first) = unallowed.first() else {
+            continue;
+        };
+        let why = format!(
+            "value contains {} `{}` of {}",
+            first.what,
+            first.text,
+            first.owner.describe()
+        );
+        slot.state = State::Operator(Some(format!("a staging value ({why})")));
+        slot.auto = Some(Cause::auto(format!(
+            "{why}; the operator provides a staging value unless a rule decides it"
+        )));
+    }
 }
 
 /// Literal values that name a copied resource (as a whole word) name its staging copy.

@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::model::Snapshot;
 use crate::output::File;
 use crate::overlay::Staging;
 
@@ -198,17 +197,18 @@ pub fn label(path: &Path) -> String {
     }
 }
 
-/// Render every file of one environment. `report` carries the findings of validation.
+/// Render every file of one environment. `blueprint` is the text [`blueprint_text`]
+/// rendered (and validation checked); `report` carries the findings of validation.
 pub fn render(
     staging: &Staging,
-    snapshot: &Snapshot,
+    blueprint: String,
     paths: &Paths,
     report: &Report,
 ) -> anyhow::Result<Vec<File>> {
     let mut files = Vec::new();
     files.push(File {
         path: paths.out_dir.join("render.yaml"),
-        contents: blueprint_text(staging, paths)?,
+        contents: blueprint,
     });
     let mut group_records: std::collections::HashMap<&str, Vec<&crate::overlay::EnvRecord>> =
         std::collections::HashMap::new();
@@ -245,7 +245,6 @@ pub fn render(
         path: paths.out_dir.join("report.json"),
         contents: json,
     });
-    let _ = snapshot;
     Ok(files)
 }
 

@@ -70,7 +70,7 @@ pub fn run(snapshot: &Snapshot, overlay_text: &str) -> Outcome {
         &overlay(overlay_text),
         "staging",
         &paths(),
-        Strict::Off,
+        Strict::Off.into(),
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }
