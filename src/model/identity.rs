@@ -284,3 +284,63 @@ fn percent_decode(s: &str) -> Option<String> {
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(hay: &str, needle: &str, shape: Shape) -> bool {
+        let lower = hay.to_ascii_lowercase();
+        let Some(start) = lower.find(needle) else {
+            return false;
+        };
+        accept(hay.as_bytes(), start, start + needle.len(), shape)
+    }
+
+    #[test]
+    fn host_boundaries() {
+        let h = "api.example.com";
+        assert!(m("https://api.example.com/v1", h, Shape::Host));
+        assert!(m("API.EXAMPLE.COM", h, Shape::Host));
+        assert!(m("see api.example.com.", h, Shape::Host));
+        assert!(m("a,api.example.com;b", h, Shape::Host));
+        assert!(!m("https://staging-api.example.com", h, Shape::Host));
+        assert!(!m("https://x.api.example.com", h, Shape::Host));
+        assert!(!m("https://api.example.com.evil.net", h, Shape::Host));
+        assert!(!m("https://api.example.community", h, Shape::Host));
+    }
+
+    #[test]
+    fn slugs_count_only_as_whole_hosts() {
+        let s = "billing-api";
+        assert!(m("billing-api", s, Shape::Slug));
+        assert!(m("http://billing-api:10000/x", s, Shape::Slug));
+        assert!(m("billing-api:8080", s, Shape::Slug));
+        assert!(m("user@billing-api", s, Shape::Slug));
+        assert!(!m("the billing-api service", s, Shape::Slug));
+        assert!(!m("billing-api-staging:8080", s, Shape::Slug));
+        assert!(!m("node billing-api.js", s, Shape::Slug));
+    }
+
+    #[test]
+    fn ids_are_not_parts_of_longer_tokens() {
+        let id = "dpg-abc123-a";
+        assert!(m(
+            "postgres://u@dpg-abc123-a.oregon-postgres.render.com/db",
+            id,
+            Shape::Id
+        ));
+        assert!(m("?host=dpg-abc123-a&x", id, Shape::Id));
+        assert!(!m("dpg-abc123-ab", id, Shape::Id));
+        assert!(!m("xdpg-abc123-a", id, Shape::Id));
+    }
+
+    #[test]
+    fn percent_decoding_handles_repeats_and_junk() {
+        assert_eq!(percent_decode("a%3Ab").as_deref(), Some("a:b"));
+        assert_eq!(percent_decode("%252F").as_deref(), Some("%2F"));
+        assert_eq!(percent_decode("100%"), None);
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
+    }
+}
