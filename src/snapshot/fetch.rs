@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use tokio::task::JoinSet;
-use tracing::debug;
+use tracing::{debug, info};
 
 use super::client::{Client, Endpoint, ErrorKind, RequestError, Stats};
 use super::paging::{self, PAGE_LIMIT};
@@ -170,6 +170,15 @@ pub async fn workspace(
         }
     }
 
+    info!(
+        services = services.len(),
+        env_groups = groups_meta.len(),
+        databases = postgres.len(),
+        key_values = key_values.len(),
+        projects = projects.len(),
+        blueprints = blueprints.len(),
+        "listed workspace {owner_id}"
+    );
     let total = services.len()
         + groups_meta.len()
         + postgres.len()
