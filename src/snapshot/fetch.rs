@@ -16,9 +16,11 @@
 //! recognised as production. Its env var values, secret files and connection info are
 //! not read; the command leaves it out of the snapshot and lists it as skipped.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 use tracing::{debug, info};
 
@@ -190,134 +192,88 @@ pub async fn workspace(
         .store(total as u64, std::sync::atomic::Ordering::Relaxed);
     stats.stage.store(1, std::sync::atomic::Ordering::Relaxed);
 
+    // Each task reads one resource's details; a skipped resource counts as done at once.
     let mut tasks: JoinSet<Detail> = JoinSet::new();
-    let spawn =
-        |tasks: &mut JoinSet<Detail>,
-         fut: std::pin::Pin<Box<dyn std::future::Future<Output = Detail> + Send>>| {
-            let stats = stats.clone();
-            tasks.spawn(async move {
-                let d = fut.await;
-                Stats::bump(&stats.resources_done);
-                d
-            });
-        };
-    for (i, s) in services.iter().enumerate() {
-        if !selection.reads(&s.name) || matches!(s.details, ServiceDetails::Other(_)) {
+    let mut spawn = |read: bool, task: std::pin::Pin<Box<dyn Future<Output = Detail> + Send>>| {
+        let stats = stats.clone();
+        if !read {
             Stats::bump(&stats.resources_done);
-            continue;
+            return;
         }
+        tasks.spawn(async move {
+            let detail = task.await;
+            Stats::bump(&stats.resources_done);
+            detail
+        });
+    };
+    for (i, s) in services.iter().enumerate() {
+        let read = selection.reads(&s.name) && !matches!(s.details, ServiceDetails::Other(_));
         let (client, s) = (client.clone(), s.clone());
         spawn(
-            &mut tasks,
+            read,
             Box::pin(async move { Detail::Service(i, service_parts(&client, &s).await) }),
         );
     }
     for (i, g) in groups_meta.iter().enumerate() {
-        if !selection.reads(&g.name) {
-            Stats::bump(&stats.resources_done);
-            continue;
-        }
         let (client, id) = (client.clone(), g.id.clone());
         spawn(
-            &mut tasks,
-            Box::pin(async move {
-                let r = match path_id(&id, "/env-groups") {
-                    Ok(id) => client
-                        .get::<EnvGroup>(&Endpoint::new(format!("/env-groups/{id}")))
-                        .await
-                        .map(|f| f.value),
-                    Err(e) => Err(e),
-                };
-                Detail::EnvGroup(i, r)
-            }),
+            selection.reads(&g.name),
+            Box::pin(async move { Detail::EnvGroup(i, detail(&client, "/env-groups", &id).await) }),
         );
     }
     for (i, p) in postgres.iter().enumerate() {
-        if !selection.reads(&p.name) {
-            Stats::bump(&stats.resources_done);
-            continue;
-        }
         let (client, id) = (client.clone(), p.id.clone());
         spawn(
-            &mut tasks,
+            selection.reads(&p.name),
             Box::pin(async move {
-                let r = async {
-                    let id = path_id(&id, "/postgres")?;
-                    let base = format!("/postgres/{id}");
-                    let (detail, info) = (
-                        Endpoint::new(base.clone()),
-                        Endpoint::new(format!("{base}/connection-info")),
-                    );
-                    let (detail, conn) = tokio::try_join!(
-                        client.get::<Postgres>(&detail),
-                        client.get::<PostgresConnectionInfo>(&info),
-                    )?;
-                    Ok(Box::new(RawPostgres {
-                        postgres: detail.value,
-                        connection: Some(conn.value),
-                    }))
-                };
-                Detail::Postgres(i, r.await)
+                let r = with_connection(&client, "/postgres", &id).await;
+                Detail::Postgres(
+                    i,
+                    r.map(|(postgres, c)| {
+                        Box::new(RawPostgres {
+                            postgres,
+                            connection: Some(c),
+                        })
+                    }),
+                )
             }),
         );
     }
     for (i, k) in key_values.iter().enumerate() {
-        if !selection.reads(&k.name) {
-            Stats::bump(&stats.resources_done);
-            continue;
-        }
         let (client, id) = (client.clone(), k.id.clone());
         spawn(
-            &mut tasks,
+            selection.reads(&k.name),
             Box::pin(async move {
-                let r = async {
-                    let id = path_id(&id, "/key-value")?;
-                    let base = format!("/key-value/{id}");
-                    let (detail, info) = (
-                        Endpoint::new(base.clone()),
-                        Endpoint::new(format!("{base}/connection-info")),
-                    );
-                    let (detail, conn) = tokio::try_join!(
-                        client.get::<KeyValue>(&detail),
-                        client.get::<KeyValueConnectionInfo>(&info),
-                    )?;
-                    Ok(Box::new(RawKeyValue {
-                        key_value: detail.value,
-                        connection: Some(conn.value),
-                    }))
-                };
-                Detail::KeyValue(i, r.await)
+                let r = with_connection(&client, "/key-value", &id).await;
+                Detail::KeyValue(
+                    i,
+                    r.map(|(key_value, c)| {
+                        Box::new(RawKeyValue {
+                            key_value,
+                            connection: Some(c),
+                        })
+                    }),
+                )
             }),
         );
     }
     for (i, p) in projects.iter().enumerate() {
         let (client, id) = (client.clone(), p.id.clone());
+        let environments = Endpoint::new("/environments").query("projectId", id);
         spawn(
-            &mut tasks,
-            Box::pin(async move {
-                let r = paging::list::<Environment>(
-                    &client,
-                    Endpoint::new("/environments").query("projectId", id),
-                )
-                .await;
-                Detail::Environments(i, r)
-            }),
+            true,
+            Box::pin(
+                async move { Detail::Environments(i, paging::list(&client, environments).await) },
+            ),
         );
     }
     for (i, b) in blueprints.iter().enumerate() {
         let (client, id) = (client.clone(), b.id.clone());
         spawn(
-            &mut tasks,
-            Box::pin(async move {
-                let r = match path_id(&id, "/blueprints") {
-                    Ok(id) => client
-                        .get::<BlueprintDetail>(&Endpoint::new(format!("/blueprints/{id}")))
-                        .await
-                        .map(|f| f.value),
-                    Err(e) => Err(e),
-                };
-                Detail::Blueprint(i, r)
-            }),
+            true,
+            Box::pin(
+                async move { Detail::Blueprint(i, detail(&client, "/blueprints", &id).await) },
+            ),
         );
     }
 
@@ -497,6 +453,31 @@ async fn service_parts(client: &Client, s: &Service) -> Result<ServiceParts, Req
         headers,
         routes,
     })
+}
+
+/// `GET <list>/<id>`.
+async fn detail<T: DeserializeOwned>(
+    client: &Client,
+    list: &str,
+    id: &str,
+) -> Result<T, RequestError> {
+    let id = path_id(id, list)?;
+    Ok(client
+        .get(&Endpoint::new(format!("{list}/{id}")))
+        .await?
+        .value)
+}
+
+/// `GET <list>/<id>` and `GET <list>/<id>/connection-info`, concurrently.
+async fn with_connection<D: DeserializeOwned, C: DeserializeOwned>(
+    client: &Client,
+    list: &str,
+    id: &str,
+) -> Result<(D, C), RequestError> {
+    let id = path_id(id, list)?;
+    let info = Endpoint::new(format!("{list}/{id}/connection-info"));
+    let (d, c) = tokio::try_join!(detail::<D>(client, list, id), client.get::<C>(&info))?;
+    Ok((d, c.value))
 }
 
 /// The preview's parent, when a service is a preview instance.
