@@ -94,7 +94,7 @@ where
         &page_endpoint(endpoint, cursor.as_deref()),
         ErrorKind::Paging,
         format!(
-            "the list is longer than {max_pages} pages of {PAGE_LIMIT}; stopping rather than reading without end (raise the page cap if the workspace is really this large)"
+            "the list is longer than {max_pages} pages of {PAGE_LIMIT}; stopping rather than reading without end: a list this long points at a server that never stops paging"
         ),
     ))
 }
