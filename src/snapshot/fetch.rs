@@ -312,11 +312,9 @@ pub async fn workspace(
             })
         })
         .collect();
-    let mut environments: Vec<Option<Vec<Environment>>> = vec![Some(Vec::new()); projects.len()];
-    let mut blueprint_details: Vec<Option<BlueprintDetail>> = blueprints
-        .iter()
-        .map(|b| Some(blueprint_without_resources(b)))
-        .collect();
+    // Every project and Blueprint is read; one still `None` afterwards was deleted.
+    let mut environments: Vec<Option<Vec<Environment>>> = vec![None; projects.len()];
+    let mut blueprint_details: Vec<Option<BlueprintDetail>> = vec![None; blueprints.len()];
 
     while let Some(joined) = tasks.join_next().await {
         let detail = joined.context("a snapshot task failed")?;
@@ -360,13 +358,11 @@ pub async fn workspace(
             }
             Detail::Environments(i, Ok(envs)) => environments[i] = Some(envs),
             Detail::Environments(i, Err(e)) => {
-                gone("project", &projects[i].name, &projects[i].id, e)?;
-                environments[i] = None;
+                gone("project", &projects[i].name, &projects[i].id, e)?
             }
             Detail::Blueprint(i, Ok(b)) => blueprint_details[i] = Some(b),
             Detail::Blueprint(i, Err(e)) => {
-                gone("Blueprint", &blueprints[i].name, &blueprints[i].id, e)?;
-                blueprint_details[i] = None;
+                gone("Blueprint", &blueprints[i].name, &blueprints[i].id, e)?
             }
         }
     }
@@ -523,17 +519,6 @@ fn group_without_values(m: &EnvGroupMeta) -> EnvGroup {
         service_links: m.service_links.clone(),
         env_vars: Vec::new(),
         secret_files: Vec::new(),
-    }
-}
-
-fn blueprint_without_resources(b: &Blueprint) -> BlueprintDetail {
-    BlueprintDetail {
-        id: b.id.clone(),
-        name: b.name.clone(),
-        repo: b.repo.clone(),
-        branch: b.branch.clone(),
-        path: b.path.clone(),
-        resources: Vec::new(),
     }
 }
 
