@@ -198,6 +198,12 @@ async fn every_list_is_read_across_pages() {
         let s = snap.service(&name).unwrap();
         assert_eq!((s.env_vars.len(), s.domains.len()), (150, 120), "{name}");
     }
+    // The rest of the workspace came along: Blueprints with what they manage, projects
+    // with their environments, registry credential names.
+    assert_eq!(snap.blueprints.len(), 1);
+    assert_eq!(snap.blueprints[0].resources, [synth::service_name(0)]);
+    assert_eq!(snap.projects[0].environments[0].name, "production");
+    assert_eq!(snap.registry_credentials, ["synth-registry"]);
     let s = snap.service(&synth::service_name(2)).unwrap();
     assert_eq!((s.env_vars.len(), s.domains.len()), (3, 1));
 
