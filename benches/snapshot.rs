@@ -1,0 +1,236 @@
+//! How fast and how politely `stageprint snapshot` reads a large workspace.
+//!
+//! A synthetic workspace of 200 web services with 25 env vars each is served by the fake
+//! Render API with 50 ms latency, in a child process (so the peak memory printed is the
+//! client's alone). Each scenario prints wall time, requests, retries, 429s, and the lower
+//! bound `max(requests ÷ usable rate, critical path of latency, requests × latency ÷
+//! concurrency)`, where the usable rate is the budget less the headroom the client leaves
+//! for other tools; efficiency is that bound over the wall time.
+//!
+//! - `paced`: a GET budget of 1,200 a minute, counted in 6-second windows of 120 so the
+//!   run crosses several windows: the snapshot is bound by the rate limit.
+//! - `concurrent` and `one at a time`: a budget of 15,000 a minute, so the concurrent
+//!   client is bound by the rate limit while a client sending one request at a time is
+//!   bound by latency (20 requests a second at 50 ms). With 1,200 a minute both would be
+//!   rate-bound at 16 a second and no concurrency could make a difference.
+//!
+//! Run with `cargo bench --bench snapshot`. Goals: efficiency ≥ 0.9, no 429 from a full
+//! budget, concurrent ≥ 8× faster than one at a time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use stageprint::model::{self, ConvertOptions};
+use stageprint::secrets::Classifier;
+use stageprint::snapshot::{self, ApiKey, Client, ClientSettings, Selection, Stats, Summary};
+
+#[allow(dead_code)]
+#[path = "../tests/support/fake_render/mod.rs"]
+mod fake_render;
+
+const SERVICES: usize = 200;
+const ENV_VARS: usize = 25;
+const LATENCY: Duration = Duration::from_millis(50);
+const HEADROOM: f64 = 0.2;
+const PAGE: usize = 100;
+
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    limit: u64,
+    window: Duration,
+}
+
+impl Budget {
+    /// Requests a second the client may use, after the headroom.
+    fn usable_rate(self) -> f64 {
+        self.limit as f64 * (1.0 - HEADROOM) / self.window.as_secs_f64()
+    }
+
+    fn per_minute(self) -> f64 {
+        self.limit as f64 * 60.0 / self.window.as_secs_f64()
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--serve") {
+        serve(&args);
+        return;
+    }
+    println!(
+        "snapshot benchmark: {SERVICES} services × {ENV_VARS} env vars, {} ms latency, headroom {HEADROOM}",
+        LATENCY.as_millis()
+    );
+    let paced = Budget {
+        limit: 120,
+        window: Duration::from_secs(6),
+    };
+    let generous = Budget {
+        limit: 15_000,
+        window: Duration::from_secs(60),
+    };
+    let a = scenario("paced", paced, 8);
+    let b = scenario("concurrent", generous, 16);
+    let c = scenario("one at a time", generous, 1);
+    println!(
+        "speedup of concurrent over one at a time: {:.1}× (goal ≥ 8×)",
+        c.wall.as_secs_f64() / b.wall.as_secs_f64()
+    );
+    for (name, r) in [("paced", &a), ("concurrent", &b)] {
+        println!(
+            "{name}: efficiency {:.2} (goal ≥ 0.9), {} 429s (goal 0)",
+            r.efficiency, r.rate_limited
+        );
+    }
+    println!("peak memory of the client process: {}", peak_memory());
+}
+
+struct Outcome {
+    wall: Duration,
+    efficiency: f64,
+    rate_limited: u64,
+}
+
+fn scenario(name: &str, budget: Budget, concurrency: usize) -> Outcome {
+    let (mut child, url) = spawn_server(budget);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let settings = ClientSettings {
+        base_url: url,
+        concurrency,
+        headroom: HEADROOM,
+        ..ClientSettings::default()
+    };
+    let key = ApiKey::new(KEY).unwrap();
+    let client = Arc::new(Client::new(&settings, &key, Arc::new(Stats::default())).unwrap());
+    let started = Instant::now();
+    let walked = runtime
+        .block_on(snapshot::read_workspace(
+            client.clone(),
+            fake_render::synth::OWNER,
+            &Selection::default(),
+            Duration::from_secs(600),
+        ))
+        .expect("the snapshot succeeds");
+    let wall = started.elapsed();
+    let classifier = Classifier::default();
+    let (snap, _) = model::normalise(
+        &walked.raw,
+        &ConvertOptions {
+            classifier: &classifier,
+            fingerprinter: None,
+        },
+    );
+    assert_eq!(snap.services.len(), SERVICES);
+    assert!(snap.services.iter().all(|s| s.env_vars.len() == ENV_VARS));
+    drop(child.stdin.take());
+    let _ = child.wait();
+
+    let summary = Summary::of(&client, wall);
+    // The longest chain of requests that depend on each other: the service list's pages,
+    // then a service's env var pages.
+    let chain = (SERVICES / PAGE + 1) + (ENV_VARS / PAGE + 1);
+    let critical = LATENCY * chain as u32;
+    let by_rate = Duration::from_secs_f64(summary.requests as f64 / budget.usable_rate());
+    // With a bound on requests in flight, the latency of all requests shared among them.
+    let by_concurrency = LATENCY * summary.requests as u32 / concurrency as u32;
+    let bound = by_rate.max(critical).max(by_concurrency);
+    let efficiency = bound.as_secs_f64() / wall.as_secs_f64();
+    println!(
+        "{name:>14}: budget {:.0}/min ({} per {} s), concurrency {concurrency:>2}: {:6.2} s wall, {} requests, {} retries, {} 429s; lower bound {:.2} s (requests ÷ {:.1}/s = {:.2} s, critical path {:.2} s, latency ÷ concurrency {:.2} s): efficiency {:.2}",
+        budget.per_minute(),
+        budget.limit,
+        budget.window.as_secs(),
+        wall.as_secs_f64(),
+        summary.requests,
+        summary.retries,
+        summary.rate_limited,
+        bound.as_secs_f64(),
+        budget.usable_rate(),
+        by_rate.as_secs_f64(),
+        critical.as_secs_f64(),
+        by_concurrency.as_secs_f64(),
+        efficiency,
+    );
+    Outcome {
+        wall,
+        efficiency,
+        rate_limited: summary.rate_limited,
+    }
+}
+
+const KEY: &str = "rnd_benchKey000000000000";
+
+/// Start this executable as the fake API in a child process; returns it and its URL.
+fn spawn_server(budget: Budget) -> (Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--serve",
+            &budget.limit.to_string(),
+            &budget.window.as_secs().to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn the fake API");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_string())
+}
+
+/// Child mode: serve the synthetic workspace until the parent closes stdin.
+fn serve(args: &[String]) {
+    let at = args.iter().position(|a| a == "--serve").unwrap();
+    let limit: u64 = args[at + 1].parse().unwrap();
+    let window: u64 = args[at + 2].parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ws = fake_render::synth::workspace(&fake_render::synth::Spec {
+            services: SERVICES,
+            env_vars: ENV_VARS,
+            domains: 1,
+            mixed: false,
+            ..fake_render::synth::Spec::default()
+        });
+        let settings = fake_render::Settings {
+            api_key: KEY.into(),
+            latency: LATENCY,
+            budget: fake_render::Budget {
+                limit,
+                window: Duration::from_secs(window),
+                epoch_reset: false,
+            },
+            ..fake_render::Settings::default()
+        };
+        let fake = fake_render::FakeRender::start(ws, settings).await;
+        println!("{}", fake.url());
+        std::io::stdout().flush().unwrap();
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).unwrap_or(0) > 0 {}
+        })
+        .await
+        .unwrap();
+    });
+}
+
+/// `VmHWM` (peak resident set) of this process, from /proc.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown (no /proc/self/status)".into())
+}
