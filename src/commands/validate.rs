@@ -9,6 +9,7 @@ use anyhow::Context;
 use super::{Exit, Global, OutputFormat};
 use crate::config::Config;
 use crate::model::Snapshot;
+use crate::overlay::Overlay;
 use crate::secrets::Fingerprinter;
 use crate::validate::{self, Document, Finding, isolation, report};
 
@@ -30,13 +31,25 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
         None => None,
     };
     let fingerprinter = Fingerprinter::from_env();
+    // A file that is an environment's generated Blueprint is judged with that
+    // environment's overlay allowances.
+    let allowances = if production.is_some() {
+        environment_allowances(&global.config)?
+    } else {
+        Vec::new()
+    };
 
     let mut findings = Vec::new();
     for file in &files {
+        let allowed = allowances
+            .iter()
+            .find(|(blueprint, _)| same_file(blueprint, file))
+            .map(|(_, a)| a.as_slice())
+            .unwrap_or_default();
         findings.extend(check_file(
             file,
             production.as_ref(),
-            &[],
+            allowed,
             fingerprinter.as_ref(),
         )?);
     }
@@ -81,6 +94,37 @@ pub fn check_file(
         );
     }
     Ok(findings)
+}
+
+/// Each environment's generated Blueprint path and its overlay's allowances, when a
+/// config is there to say (validating files outside a project needs none).
+fn environment_allowances(
+    config: &Path,
+) -> anyhow::Result<Vec<(PathBuf, Vec<isolation::Allowance>)>> {
+    if !config.is_file() {
+        return Ok(Vec::new());
+    }
+    let config = Config::load(config)?;
+    let mut out = Vec::new();
+    for e in config.file.environments.values() {
+        let overlay_path = config.resolve(&e.overlay);
+        if !overlay_path.is_file() {
+            continue;
+        }
+        let overlay = Overlay::load(&overlay_path)?;
+        out.push((
+            config.resolve(&e.out).join("render.yaml"),
+            overlay.allowances(),
+        ));
+    }
+    Ok(out)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// Each environment's `<out>/render.yaml` from the config.

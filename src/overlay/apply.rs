@@ -113,17 +113,7 @@ pub fn apply(
         changes,
         env_records: env.records,
         manual_steps: env.steps,
-        allowances: overlay
-            .file
-            .allow
-            .iter()
-            .enumerate()
-            .map(|(i, a)| Allowance {
-                target: a.target.clone(),
-                reason: a.reason.clone(),
-                span: overlay.locations.span(&format!("allow[{i}]")),
-            })
-            .collect(),
+        allowances: overlay.allowances(),
         not_copied,
     };
     super::steps::add_manual_steps(snapshot, &mut staging);

@@ -498,6 +498,20 @@ impl Overlay {
         Overlay::parse(&text, path).map_err(|errors| anyhow::anyhow!(join_errors(&errors)))
     }
 
+    /// The isolation allowances, located in the overlay.
+    pub fn allowances(&self) -> Vec<super::Allowance> {
+        self.file
+            .allow
+            .iter()
+            .enumerate()
+            .map(|(i, a)| super::Allowance {
+                target: a.target.clone(),
+                reason: a.reason.clone(),
+                span: self.locations.span(&format!("allow[{i}]")),
+            })
+            .collect()
+    }
+
     /// Parse and check everything that needs no snapshot. All problems at once.
     pub fn parse(text: &str, path: &Path) -> Result<Overlay, Vec<InputError>> {
         let parsed = yaml::parse::<OverlayFile>(text, path).map_err(|e| vec![e])?;
