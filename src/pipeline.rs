@@ -82,7 +82,7 @@ pub fn run(
     //    text checked is the text written.
     let blueprint = render::blueprint_text(&staging, paths)?;
     let blueprint_path = paths.out_dir.join("render.yaml");
-    let doc = validate::Document::parse(&blueprint, &blueprint_path).map_err(|e| {
+    let doc = validate::Document::parse_rendered(&blueprint, &blueprint_path).map_err(|e| {
         Error::Other(anyhow::anyhow!(
             "the rendered Blueprint does not parse: {e}"
         ))
@@ -102,6 +102,7 @@ pub fn run(
     );
     findings.extend(isolation.findings());
     validate::sort(&mut findings);
+    drop(doc);
     // 3. Strictness is judged on the model, where each variable's deciding rule is known.
     let mut blocking: Vec<String> = findings
         .iter()

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -70,7 +71,9 @@ impl std::error::Error for InputError {}
 #[derive(Debug, Clone, Default)]
 pub struct Locations {
     file: PathBuf,
-    nodes: HashMap<String, NodePos>,
+    nodes: OnceLock<HashMap<String, NodePos>>,
+    /// The text to index on first use, for documents read with [`to_json_deferred`].
+    source: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -86,14 +89,21 @@ impl Locations {
         &self.file
     }
 
+    fn nodes(&self) -> &HashMap<String, NodePos> {
+        self.nodes.get_or_init(|| {
+            let text = self.source.as_deref().unwrap_or_default();
+            build_index(text).map(|i| i.nodes).unwrap_or_default()
+        })
+    }
+
     /// The position of the key that names `path`, or of its value when it has no key.
     pub fn key(&self, path: &str) -> Option<Pos> {
-        self.nodes.get(path).map(|n| n.key.unwrap_or(n.value))
+        self.nodes().get(path).map(|n| n.key.unwrap_or(n.value))
     }
 
     /// The position of the value at `path`.
     pub fn value(&self, path: &str) -> Option<Pos> {
-        self.nodes.get(path).map(|n| n.value)
+        self.nodes().get(path).map(|n| n.value)
     }
 
     /// The span of `path`, or of its nearest ancestor that exists, or of the file start.
@@ -304,26 +314,28 @@ impl MarkedEventReceiver for Indexer {
     }
 }
 
-/// Index a document: every node's path and position. Fails on YAML syntax errors and on
-/// duplicate keys, with their position.
-pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
+fn build_index(text: &str) -> Result<Indexer, yaml_rust2::scanner::ScanError> {
     let mut indexer = Indexer {
         nodes: HashMap::new(),
         stack: Vec::new(),
         duplicate: None,
         non_string_key: None,
     };
-    let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut indexer, false) {
-        return Err(InputError {
-            span: Span {
-                file: file.to_path_buf(),
-                pos: marker_pos(e.marker()),
-            },
-            message: format!("invalid YAML: {}", e.info()),
-            hint: Some("check the indentation and quoting on and just before this line".into()),
-        });
-    }
+    Parser::new_from_str(text).load(&mut indexer, false)?;
+    Ok(indexer)
+}
+
+/// Index a document: every node's path and position. Fails on YAML syntax errors and on
+/// duplicate keys, with their position.
+pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
+    let indexer = build_index(text).map_err(|e| InputError {
+        span: Span {
+            file: file.to_path_buf(),
+            pos: marker_pos(e.marker()),
+        },
+        message: format!("invalid YAML: {}", e.info()),
+        hint: Some("check the indentation and quoting on and just before this line".into()),
+    })?;
     if let Some((key, first, again)) = indexer.duplicate {
         return Err(InputError {
             span: Span {
@@ -339,7 +351,8 @@ pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
     }
     Ok(Locations {
         file: file.to_path_buf(),
-        nodes: indexer.nodes,
+        nodes: OnceLock::from(indexer.nodes),
+        source: None,
     })
 }
 
@@ -358,10 +371,10 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &Path) -> Result<Parsed<T>, 
     Ok(Parsed { value, locations })
 }
 
-/// Parse without keeping the index (large machine-written files); the index is built again
-/// only when there is an error to locate.
+/// Parse without keeping the index (large machine-written files): the fast path has no
+/// path tracking; only a failure is parsed again to locate and explain it.
 pub fn parse_unindexed<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, InputError> {
-    match deserialize::<T>(text) {
+    match serde_yaml::from_str::<T>(text) {
         Ok(v) => Ok(v),
         Err(_) => {
             let locations = index(text, file)?;
@@ -537,6 +550,22 @@ fn levenshtein(a: &str, b: &str) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
+}
+
+/// Parse YAML that stageprint itself wrote into a JSON value. Its positions are indexed
+/// only if something asks for one (a finding to locate), since such text rarely has any.
+pub fn to_json_deferred(text: &str, file: &Path) -> Result<(Value, Locations), InputError> {
+    match serde_yaml::from_str::<Value>(text) {
+        Ok(value) => Ok((
+            value,
+            Locations {
+                file: file.to_path_buf(),
+                nodes: OnceLock::new(),
+                source: Some(Arc::from(text)),
+            },
+        )),
+        Err(_) => to_json(text, file),
+    }
 }
 
 /// Parse any YAML into a JSON value (for schema validation of arbitrary Blueprints).
