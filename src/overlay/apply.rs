@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::spec::{Overlay, Overrides};
 use super::*;
+use crate::model::identity::Production;
 use crate::model::{self, ResourceKind, ServiceKind, Snapshot};
 use crate::pattern::{Pattern, substitute};
 use crate::yaml::{InputError, Locations};
@@ -65,11 +66,21 @@ pub fn apply(
     let names = rename(snapshot, &copied, overlay, &mut p);
     // Field overrides: kind defaults first, then the resource's own (the resource wins).
     let mut changes = Vec::new();
-    let services = services(snapshot, &names, overlay, &mut changes, &mut p);
+    // Production's identities, to keep values that point at production out of staging.
+    let production = Production::new(snapshot);
+    let services = services(snapshot, &names, overlay, &production, &mut changes, &mut p);
     let databases = databases(snapshot, &names, overlay, &mut changes, &mut p);
     let key_values = key_values(snapshot, &names, overlay, &mut changes, &mut p);
     // Env vars last: their rewiring needs the final staging names of everything.
-    let env = super::env::resolve(snapshot, overlay, &names, &services, &mut changes, &mut p);
+    let env = super::env::resolve(
+        snapshot,
+        overlay,
+        &production,
+        &names,
+        &services,
+        &mut changes,
+        &mut p,
+    );
     if !p.errors.is_empty() {
         p.errors
             .sort_by(|a, b| a.span.cmp(&b.span).then_with(|| a.message.cmp(&b.message)));
@@ -382,7 +393,8 @@ fn applies(field: &str, t: Target) -> bool {
                 "dockerCommand" => docker,
                 "image" => image,
                 "healthCheckPath" => kind == Web,
-                "domains" | "renderSubdomainPolicy" | "ipAllowList" => matches!(kind, Web | Static),
+                "domains" | "ipAllowList" => matches!(kind, Web | Static),
+                "renderSubdomainPolicy" => kind == Web,
                 "previews" => kind != Cron,
                 "schedule" => kind == Cron,
                 "staticPublishPath" | "headers" | "routes" => kind == Static,
@@ -600,6 +612,7 @@ fn services(
     snapshot: &Snapshot,
     names: &Names,
     overlay: &Overlay,
+    production: &Production,
     changes: &mut Vec<Change>,
     p: &mut Problems,
 ) -> Vec<(String, model::Service)> {
@@ -664,7 +677,9 @@ fn services(
                 s.domains.clear();
             }
         }
-        // Replicas and disks carry their names; a staging copy renames disks only if the overlay does.
+        if s.kind == ServiceKind::Static {
+            keep_production_out_of_rules(&mut s, prod, overlay, production, changes);
+        }
         out.push((prod.name.clone(), s));
     }
     for field in default_fields {
@@ -838,6 +853,81 @@ fn apply_service_overrides(
             &mut s.render_subdomain_policy,
             Some(v.to_string()),
         );
+    }
+}
+
+/// Static-site headers and routes that name production (a custom domain, a host) are not
+/// copied unless the overlay sets the list: staging must not send its visitors to
+/// production. Each one left out is reported with the override that brings it back.
+fn keep_production_out_of_rules(
+    s: &mut model::Service,
+    prod: &model::Service,
+    overlay: &Overlay,
+    production: &Production,
+    changes: &mut Vec<Change>,
+) {
+    let allowed = overlay.allowed_targets();
+    let overrides = overlay.file.resources.get(&prod.name);
+    let names_production = |texts: &[&str]| -> Option<String> {
+        texts.iter().find_map(|t| {
+            production
+                .matches(t)
+                .iter()
+                .map(|h| &production.needles[h.needle])
+                .find(|n| {
+                    !allowed.contains(&n.text)
+                        && !allowed.contains(&n.owner.name.to_ascii_lowercase())
+                })
+                .map(|n| format!("{} `{}`", n.what, n.text))
+        })
+    };
+    if overrides.is_none_or(|o| o.headers.is_none()) {
+        let before = s.headers.clone();
+        let mut why = Vec::new();
+        s.headers
+            .retain(|h| match names_production(&[&h.path, &h.name, &h.value]) {
+                Some(w) => {
+                    why.push(format!("{} on {} ({w})", h.name, h.path));
+                    false
+                }
+                None => true,
+            });
+        if s.headers != before {
+            changes.push(Change {
+                resource: s.name.clone(),
+                field: "headers".into(),
+                production: shown(&before),
+                cause: Cause::auto(format!(
+                    "left out headers that name production: {}; set resources.{}.headers for staging ones",
+                    why.join("; "),
+                    prod.name
+                )),
+            });
+        }
+    }
+    if overrides.is_none_or(|o| o.routes.is_none()) {
+        let before = s.routes.clone();
+        let mut why = Vec::new();
+        s.routes
+            .retain(|r| match names_production(&[&r.source, &r.destination]) {
+                Some(w) => {
+                    why.push(format!("{} {} ({w})", r.route_type, r.source));
+                    false
+                }
+                None => true,
+            });
+        if s.routes != before {
+            changes.push(Change {
+                resource: s.name.clone(),
+                field: "routes".into(),
+                production: shown(&before),
+                cause: Cause::auto(format!(
+                    "left out routes that name production: {}; set resources.{}.routes for staging ones",
+                    why.join("; "),
+                    prod.name
+                )),
+            });
+        }
     }
 }
 

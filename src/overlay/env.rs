@@ -61,6 +61,7 @@ struct Slot<'s> {
 pub(super) fn resolve(
     snapshot: &Snapshot,
     overlay: &Overlay,
+    production: &Production,
     names: &Names,
     services: &[(String, model::Service)],
     changes: &mut Vec<Change>,
@@ -207,7 +208,7 @@ pub(super) fn resolve(
             p.at(&format!("env[{ri}].key"), what, hint);
         }
     }
-    keep_production_out(&mut slots, snapshot, overlay);
+    keep_production_out(&mut slots, production, overlay);
     for slot in &slots {
         if let State::Unresolved(msg) = &slot.state {
             let target = slot
@@ -569,14 +570,8 @@ fn reference_source(r: &model::Reference, names: &Names) -> Option<VarSource> {
 /// host, an id) would point staging at production: by default the operator provides it
 /// instead, unless an allowance names that identity. A value a rule produced is left for
 /// validation to refuse, since the rule's author must fix it.
-fn keep_production_out(slots: &mut [Slot], snapshot: &Snapshot, overlay: &Overlay) {
-    let production = Production::new(snapshot);
-    let allowed: Vec<String> = overlay
-        .file
-        .allow
-        .iter()
-        .map(|a| a.target.trim().to_ascii_lowercase())
-        .collect();
+fn keep_production_out(slots: &mut [Slot], production: &Production, overlay: &Overlay) {
+    let allowed = overlay.allowed_targets();
     for slot in slots.iter_mut().filter(|s| s.cause.is_none()) {
         let State::Literal(value) = &slot.state else {
             continue;

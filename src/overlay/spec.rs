@@ -498,6 +498,15 @@ impl Overlay {
         Overlay::parse(&text, path).map_err(|errors| anyhow::anyhow!(join_errors(&errors)))
     }
 
+    /// Allowance targets, trimmed and lower-cased, for matching against identities.
+    pub fn allowed_targets(&self) -> Vec<String> {
+        self.file
+            .allow
+            .iter()
+            .map(|a| a.target.trim().to_ascii_lowercase())
+            .collect()
+    }
+
     /// The isolation allowances, located in the overlay.
     pub fn allowances(&self) -> Vec<super::Allowance> {
         self.file

@@ -115,6 +115,24 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
                 "set when creating the service (API only)".into(),
             ));
         }
+        if let (crate::model::ServiceKind::Cron, Some(cmd)) = (svc.kind, &svc.pre_deploy_command) {
+            steps.push(step(
+                StepKind::Unexpressed,
+                name,
+                format!("production runs a pre-deploy command ({} characters); a Blueprint cron job has no such field", cmd.chars().count()),
+                format!("Dashboard → {name} → Settings → Pre-Deploy Command, or fold it into the start command"),
+            ));
+        }
+        if svc.kind == crate::model::ServiceKind::Static {
+            if let Some(policy) = &svc.render_subdomain_policy {
+                steps.push(step(
+                    StepKind::Unexpressed,
+                    name,
+                    format!("production's onrender.com subdomain policy is {policy} (Render's Blueprint schema has no field for it on static sites)"),
+                    format!("Dashboard → {name} → Settings → Render Subdomain"),
+                ));
+            }
+        }
         if !svc.routes.is_empty() || !svc.headers.is_empty() {
             steps.push(step(
                 StepKind::ReplaceSemantics,

@@ -308,7 +308,15 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
     let commands = [
         ("buildCommand", &svc.build_command),
         ("startCommand", &svc.start_command),
-        ("preDeployCommand", &svc.pre_deploy_command),
+        // Cron jobs have no pre-deploy step in the Blueprint schema.
+        (
+            "preDeployCommand",
+            if server {
+                &svc.pre_deploy_command
+            } else {
+                &None
+            },
+        ),
         ("dockerCommand", &svc.docker_command),
         ("dockerContext", &svc.docker_context),
         ("dockerfilePath", &svc.dockerfile_path),
@@ -399,7 +407,12 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         // Always written for web services and static sites: an empty list states that
         // staging claims no custom domain.
         domains: web_like.then(|| svc.domains.clone()),
-        render_subdomain_policy: svc.render_subdomain_policy.clone().filter(|_| web_like),
+        // Render's schema has the policy for web services only; steps.rs reports a static
+        // site's as a manual step.
+        render_subdomain_policy: svc
+            .render_subdomain_policy
+            .clone()
+            .filter(|_| svc.kind == ServiceKind::Web),
         ip_allow_list: svc
             .ip_allow_list
             .as_deref()
