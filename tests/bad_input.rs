@@ -4,10 +4,9 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
 use assert_cmd::Command;
-use common::root;
+use common::{copy_dir, example_project, root, tree};
 
 const MIN: &str = "version: 1\nrename:\n  suffix: -staging\n";
 
@@ -302,51 +301,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push((
-                    p.strip_prefix(base).unwrap().display().to_string(),
-                    fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn every_bad_input_is_located_and_loses_nothing() {
     assert!(CASES.len() >= 30);
     let mut failures = Vec::new();
     for (i, (file, contents, at, message)) in CASES.iter().enumerate() {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&root().join("generated"), &dir.path().join("generated"));
-        copy_dir(&root().join("overlays"), &dir.path().join("overlays"));
-        fs::copy(
-            root().join("stageprint.yaml"),
-            dir.path().join("stageprint.yaml"),
-        )
-        .unwrap();
+        let dir = example_project();
         fs::write(dir.path().join(file), contents).unwrap();
         let before = tree(&dir.path().join("generated"));
         let out = Command::cargo_bin("stageprint")

@@ -7,32 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::root;
-
-/// A copy of the bundled example project in a temporary directory.
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("generated"), &dir.path().join("generated"));
-    copy_dir(&root().join("overlays"), &dir.path().join("overlays"));
-    fs::copy(
-        root().join("stageprint.yaml"),
-        dir.path().join("stageprint.yaml"),
-    )
-    .unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
+use common::{example_project, tree};
 
 fn stageprint(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("stageprint").unwrap();
@@ -40,30 +15,9 @@ fn stageprint(dir: &Path) -> Command {
     c
 }
 
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push((
-                    p.strip_prefix(base).unwrap().display().to_string(),
-                    fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
 #[test]
 fn check_passes_on_the_bundled_example() {
-    let p = project();
+    let p = example_project();
     stageprint(p.path())
         .args(["generate", "--check"])
         .assert()
@@ -72,7 +26,7 @@ fn check_passes_on_the_bundled_example() {
 
 #[test]
 fn generate_reproduces_the_committed_files_byte_for_byte() {
-    let p = project();
+    let p = example_project();
     let before = tree(&p.path().join("generated"));
     fs::remove_dir_all(p.path().join("generated/staging")).unwrap();
     stageprint(p.path()).arg("generate").assert().code(0);
@@ -81,7 +35,7 @@ fn generate_reproduces_the_committed_files_byte_for_byte() {
 
 #[test]
 fn check_reports_stale_missing_and_orphan_files_with_the_fix() {
-    let p = project();
+    let p = example_project();
     let bp = p.path().join("generated/staging/render.yaml");
     let text = fs::read_to_string(&bp)
         .unwrap()
@@ -125,7 +79,7 @@ fn check_reports_stale_missing_and_orphan_files_with_the_fix() {
 
 #[test]
 fn generate_removes_orphans_it_owns() {
-    let p = project();
+    let p = example_project();
     let orphan = p.path().join("generated/staging/env-groups/old-group.yaml");
     fs::write(&orphan, "x: 1\n").unwrap();
     stageprint(p.path()).arg("generate").assert().code(0);
@@ -134,7 +88,7 @@ fn generate_removes_orphans_it_owns() {
 
 #[test]
 fn a_bad_overlay_exits_1_with_its_location_and_touches_nothing() {
-    let p = project();
+    let p = example_project();
     let before = tree(&p.path().join("generated"));
     let overlay = p.path().join("overlays/staging.yaml");
     let text = fs::read_to_string(&overlay)
@@ -158,7 +112,7 @@ fn a_bad_overlay_exits_1_with_its_location_and_touches_nothing() {
 
 #[test]
 fn a_missing_snapshot_says_how_to_take_one() {
-    let p = project();
+    let p = example_project();
     fs::remove_file(p.path().join("generated/production.snapshot.yaml")).unwrap();
     let out = stageprint(p.path())
         .arg("generate")
@@ -176,7 +130,7 @@ fn a_missing_snapshot_says_how_to_take_one() {
 
 #[test]
 fn strict_exits_2_and_writes_nothing() {
-    let p = project();
+    let p = example_project();
     let before = tree(&p.path().join("generated"));
     let overlay = p.path().join("overlays/staging.yaml");
     let text = fs::read_to_string(&overlay).unwrap().replace("  - key: OPENAI_API_KEY\n    secret: an OpenAI project key scoped to staging, with a low monthly budget\n", "");
@@ -197,7 +151,7 @@ fn strict_exits_2_and_writes_nothing() {
 
 #[test]
 fn out_and_overlay_override_the_config() {
-    let p = project();
+    let p = example_project();
     let out_dir = p.path().join("elsewhere");
     stageprint(p.path())
         .args(["generate", "--env", "staging", "--out"])

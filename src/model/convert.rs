@@ -576,54 +576,42 @@ fn database(rp: &wire::RawPostgres, environment: Option<Placement>) -> Database 
 }
 
 fn postgres_network(rp: &wire::RawPostgres) -> Network {
-    let mut n = Network::default();
-    let id = &rp.postgres.id;
-    n.hosts.push(id.clone());
-    for replica in &rp.postgres.read_replicas {
-        n.hosts.push(replica.id.clone());
-    }
-    if let Some(c) = &rp.connection {
-        for s in [&c.internal_connection_string, &c.external_connection_string]
-            .into_iter()
-            .flatten()
-        {
-            if let Some(h) = url_host(s) {
-                if h.contains(id.as_str()) {
-                    n.hosts.push(h);
-                }
-            }
-            if let Some(p) = url_port(s) {
-                n.ports.push(p);
-            }
-        }
-    }
-    n.hosts.sort();
-    n.hosts.dedup();
-    n.ports.sort();
-    n.ports.dedup();
-    n
+    let c = rp.connection.as_ref();
+    let strings = c.map(|c| [&c.internal_connection_string, &c.external_connection_string]);
+    let replicas = rp.postgres.read_replicas.iter().map(|r| r.id.clone());
+    network(
+        &rp.postgres.id,
+        replicas,
+        strings.into_iter().flatten().flatten(),
+    )
 }
 
 fn key_value_network(rk: &wire::RawKeyValue) -> Network {
+    let c = rk.connection.as_ref();
+    let strings = c.map(|c| [&c.internal_connection_string, &c.external_connection_string]);
+    network(
+        &rk.key_value.id,
+        std::iter::empty(),
+        strings.into_iter().flatten().flatten(),
+    )
+}
+
+/// A database's or Key Value's hosts and ports, from its id, its replicas' ids and its
+/// connection strings. External hosts can be regional and shared
+/// (`oregon-keyvalue.render.com`): only hosts naming this instance identify it.
+fn network<'a>(
+    id: &str,
+    extra_hosts: impl Iterator<Item = String>,
+    strings: impl Iterator<Item = &'a String>,
+) -> Network {
     let mut n = Network::default();
-    let id = &rk.key_value.id;
-    n.hosts.push(id.clone());
-    if let Some(c) = &rk.connection {
-        for s in [&c.internal_connection_string, &c.external_connection_string]
-            .into_iter()
-            .flatten()
-        {
-            // External hosts are regional and shared (`oregon-keyvalue.render.com`); only
-            // hosts naming this instance identify it.
-            if let Some(h) = url_host(s) {
-                if h.contains(id.as_str()) {
-                    n.hosts.push(h);
-                }
-            }
-            if let Some(p) = url_port(s) {
-                n.ports.push(p);
-            }
+    n.hosts.push(id.to_string());
+    n.hosts.extend(extra_hosts);
+    for s in strings {
+        if let Some(h) = url_host(s).filter(|h| h.contains(id)) {
+            n.hosts.push(h);
         }
+        n.ports.extend(url_port(s));
     }
     n.hosts.sort();
     n.hosts.dedup();

@@ -292,7 +292,7 @@ pub async fn workspace(
         .collect();
     let mut env_groups: Vec<Option<EnvGroup>> = groups_meta
         .iter()
-        .map(|m| Some(group_without_values(m)))
+        .map(|m| Some(m.without_values()))
         .collect();
     let mut raw_postgres: Vec<Option<RawPostgres>> = postgres
         .iter()
@@ -506,19 +506,6 @@ fn path_id<'a>(id: &'a str, list: &str) -> Result<&'a str, RequestError> {
             ErrorKind::Unexpected,
             "the list holds an id that is not a Render id; refusing to build a request path from it",
         ))
-    }
-}
-
-/// An env group as listed, before (or instead of) reading its variables.
-fn group_without_values(m: &EnvGroupMeta) -> EnvGroup {
-    EnvGroup {
-        id: m.id.clone(),
-        name: m.name.clone(),
-        owner_id: m.owner_id.clone(),
-        environment_id: m.environment_id.clone(),
-        service_links: m.service_links.clone(),
-        env_vars: Vec::new(),
-        secret_files: Vec::new(),
     }
 }
 

@@ -55,15 +55,8 @@ pub fn load_dir(dir: &Path) -> Result<RawWorkspace> {
     let metas: Vec<EnvGroupMeta> = optional(dir, "env-groups")?.unwrap_or_default();
     let mut env_groups = Vec::new();
     for m in metas {
-        let group: EnvGroup = optional(dir, &format!("env-group-{}", m.id))?.unwrap_or(EnvGroup {
-            id: m.id.clone(),
-            name: m.name.clone(),
-            owner_id: m.owner_id.clone(),
-            environment_id: m.environment_id.clone(),
-            service_links: m.service_links.clone(),
-            env_vars: Vec::new(),
-            secret_files: Vec::new(),
-        });
+        let group: EnvGroup =
+            optional(dir, &format!("env-group-{}", m.id))?.unwrap_or_else(|| m.without_values());
         env_groups.push(group);
     }
 

@@ -615,6 +615,21 @@ pub struct EnvGroupMeta {
     pub service_links: Vec<ServiceLink>,
 }
 
+impl EnvGroupMeta {
+    /// The group as listed, before (or instead of) reading its variables and files.
+    pub fn without_values(&self) -> EnvGroup {
+        EnvGroup {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            owner_id: self.owner_id.clone(),
+            environment_id: self.environment_id.clone(),
+            service_links: self.service_links.clone(),
+            env_vars: Vec::new(),
+            secret_files: Vec::new(),
+        }
+    }
+}
+
 /// `GET /env-groups/{id}`: the meta fields plus variables and files.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

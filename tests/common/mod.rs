@@ -122,3 +122,50 @@ pub fn concat(files: &[File]) -> String {
     }
     out
 }
+
+/// Every file under `dir` with its bytes, sorted: for "nothing was touched" checks.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push((
+                    p.strip_prefix(base).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A copy of the bundled example project (config, overlay, generated files) in a
+/// temporary directory.
+pub fn example_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("generated"), &dir.path().join("generated"));
+    copy_dir(&root().join("overlays"), &dir.path().join("overlays"));
+    std::fs::copy(
+        root().join("stageprint.yaml"),
+        dir.path().join("stageprint.yaml"),
+    )
+    .unwrap();
+    dir
+}
