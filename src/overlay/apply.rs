@@ -625,7 +625,13 @@ fn services(
         let Some(staging) = names.staging(ResourceKind::Service, &prod.name) else {
             continue;
         };
-        let mut s = prod.clone();
+        // Variables and group links are decided apart (overlay::env); the copy keeps
+        // neither, so they exist once.
+        let mut s = model::Service {
+            env_vars: Vec::new(),
+            env_groups: Vec::new(),
+            ..prod.clone()
+        };
         s.name = staging.to_string();
         let target = service_target(prod);
         // Kind defaults apply where they make sense; a default that fits no service is reported below.

@@ -45,8 +45,8 @@ pub struct Staging {
 #[derive(Debug, Clone)]
 pub struct StagingService {
     pub production_name: String,
-    /// The production service with staging name and overrides applied. Its `env_vars`,
-    /// `env_groups` and `secret_files` are production's; use `env` and `groups`.
+    /// The production service with staging name and overrides applied. Its `env_vars`
+    /// and `env_groups` are empty (see `env` and `groups`); `secret_files` are production's.
     pub service: model::Service,
     pub env: Vec<StagingVar>,
     /// Staging env group names to pull in with `fromGroup`.

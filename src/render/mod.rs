@@ -239,7 +239,7 @@ pub fn render(
         path: paths.out_dir.join("report.md"),
         contents: render_template("report.md.j2", report)?,
     });
-    let mut json = serde_json::to_string_pretty(report)?;
+    let mut json = report_json(report)?;
     json.push('\n');
     files.push(File {
         path: paths.out_dir.join("report.json"),
@@ -251,6 +251,105 @@ pub fn render(
 /// The Blueprint alone (what validation checks before anything is written).
 pub fn blueprint_text(staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
     render_template("render.yaml.j2", &blueprint::context(staging, paths))
+}
+
+/// The report as JSON: indented down to the level of individual rows, each row on one
+/// line, so a change to one variable is a one-line diff and the file stays small.
+pub fn report_json(report: &Report) -> anyhow::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, RowsFormatter::default());
+    report.serialize(&mut ser)?;
+    Ok(String::from_utf8(out)?)
+}
+
+/// Pretty-prints like `serde_json::to_string_pretty` above [`RowsFormatter::ROW_DEPTH`]
+/// and compactly at and below it.
+#[derive(Default)]
+struct RowsFormatter {
+    depth: usize,
+    has_value: Vec<bool>,
+}
+
+impl RowsFormatter {
+    const ROW_DEPTH: usize = 4;
+
+    fn pretty(&self) -> bool {
+        self.depth < Self::ROW_DEPTH
+    }
+
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value.push(false);
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth -= 1;
+        let had = self.has_value.pop().unwrap_or(false);
+        if had && self.pretty() {
+            w.write_all(b"\n")?;
+            w.write_all(&b"  ".repeat(self.depth))?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn element<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if let Some(h) = self.has_value.last_mut() {
+            *h = true;
+        }
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= Self::ROW_DEPTH {
+            w.write_all(b"\n")?;
+            w.write_all(&b"  ".repeat(self.depth))?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for RowsFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.element(w, first)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.element(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.pretty() { b": " } else { b":" })
+    }
 }
 
 /// A safe file name for a resource name: path separators and dots at the start cannot
