@@ -11,7 +11,7 @@ use crate::render::report::FindingRow;
 use crate::render::{self, Paths, Report};
 use crate::secrets::Fingerprinter;
 use crate::validate::{self, Finding, isolation};
-use crate::yaml::InputError;
+use crate::yaml::{InputError, Locations};
 
 /// How strict to be about variables no rule decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,27 +79,39 @@ pub fn run(
     let staging = overlay::apply(snapshot, overlay, environment).map_err(Error::Overlay)?;
     // 2. Render the Blueprint and check it as Render and a reviewer would read it: the
     //    schema and semantic rules, then production isolation against the snapshot. The
-    //    text checked is the text written.
-    let blueprint = render::blueprint_text(&staging, paths)?;
+    //    text and the data it denotes come from one context (debug builds, so every test,
+    //    check that a YAML reader gets exactly that data from the text); checking the
+    //    data spares parsing the text again.
+    let (blueprint, data) = render::blueprint(&staging, paths)?;
     let blueprint_path = paths.out_dir.join("render.yaml");
-    let doc = validate::Document::parse_rendered(&blueprint, &blueprint_path).map_err(|e| {
-        Error::Other(anyhow::anyhow!(
-            "the rendered Blueprint does not parse: {e}"
-        ))
-    })?;
-    let mut findings = validate::validate_document(
-        &doc,
-        &validate::Options {
-            self_contained: true,
-        },
-    );
-    let isolation = isolation::check(
-        &doc.value,
-        &doc.locations,
-        snapshot,
-        &staging.allowances,
-        options.fingerprinter,
-    );
+    let doc = validate::Document {
+        value: data,
+        locations: Locations::deferred(&blueprint, &blueprint_path),
+    };
+    // The two checks read the same data independently: run them side by side.
+    let (mut findings, isolation) = std::thread::scope(|scope| {
+        let isolation = scope.spawn(|| {
+            isolation::check(
+                &doc.value,
+                &doc.locations,
+                snapshot,
+                &staging.allowances,
+                options.fingerprinter,
+            )
+        });
+        let findings = validate::validate_document(
+            &doc,
+            &validate::Options {
+                self_contained: true,
+            },
+        );
+        (
+            findings,
+            isolation
+                .join()
+                .expect("the isolation check does not panic"),
+        )
+    });
     findings.extend(isolation.findings());
     validate::sort(&mut findings);
     drop(doc);

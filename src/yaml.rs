@@ -552,18 +552,22 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+impl Locations {
+    /// Positions in `text`, indexed only if one is asked for.
+    pub fn deferred(text: &str, file: &Path) -> Locations {
+        Locations {
+            file: file.to_path_buf(),
+            nodes: OnceLock::new(),
+            source: Some(Arc::from(text)),
+        }
+    }
+}
+
 /// Parse YAML that stageprint itself wrote into a JSON value. Its positions are indexed
 /// only if something asks for one (a finding to locate), since such text rarely has any.
 pub fn to_json_deferred(text: &str, file: &Path) -> Result<(Value, Locations), InputError> {
     match serde_yaml::from_str::<Value>(text) {
-        Ok(value) => Ok((
-            value,
-            Locations {
-                file: file.to_path_buf(),
-                nodes: OnceLock::new(),
-                source: Some(Arc::from(text)),
-            },
-        )),
+        Ok(value) => Ok((value, Locations::deferred(text, file))),
         Err(_) => to_json(text, file),
     }
 }

@@ -250,7 +250,21 @@ pub fn render(
 
 /// The Blueprint alone (what validation checks before anything is written).
 pub fn blueprint_text(staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
-    render_template("render.yaml.j2", &blueprint::context(staging, paths))
+    Ok(blueprint(staging, paths)?.0)
+}
+
+/// The Blueprint's text and the data it denotes (what a YAML reader gets from the text).
+pub fn blueprint(staging: &Staging, paths: &Paths) -> anyhow::Result<(String, serde_json::Value)> {
+    let ctx = blueprint::context(staging, paths);
+    let text = render_template("render.yaml.j2", &ctx)?;
+    let value = blueprint::value(&ctx);
+    #[cfg(debug_assertions)]
+    {
+        let (read, _) = crate::yaml::to_json_deferred(&text, Path::new("render.yaml"))
+            .expect("the rendered Blueprint parses");
+        assert!(read == value, "the Blueprint's text and data disagree");
+    }
+    Ok((text, value))
 }
 
 /// The report as JSON: indented down to the level of individual rows, each row on one

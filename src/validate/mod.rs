@@ -109,12 +109,6 @@ impl Document {
         let (value, locations) = yaml::to_json(text, file)?;
         Ok(Document { value, locations })
     }
-
-    /// Parse a Blueprint stageprint rendered: positions are indexed only for findings.
-    pub fn parse_rendered(text: &str, file: &Path) -> Result<Document, InputError> {
-        let (value, locations) = yaml::to_json_deferred(text, file)?;
-        Ok(Document { value, locations })
-    }
 }
 
 /// Schema and semantic checks of a Blueprint's text, sorted by position.
