@@ -26,23 +26,22 @@ impl Problems<'_> {
 /// Names of the copied resources: production name → staging name, per kind.
 #[derive(Debug, Default)]
 pub(super) struct Names {
-    pub map: HashMap<(ResourceKind, String), String>,
+    /// Kind → production name → staging name.
+    pub map: HashMap<ResourceKind, HashMap<String, String>>,
     /// Production service name → its kind, for building references by name.
     pub service_kinds: HashMap<String, ServiceKind>,
 }
 
 impl Names {
     pub fn staging(&self, kind: ResourceKind, production: &str) -> Option<&str> {
-        self.map
-            .get(&(kind, production.to_string()))
-            .map(String::as_str)
+        self.map.get(&kind)?.get(production).map(String::as_str)
     }
     pub fn service_kind(&self, production: &str) -> Option<ServiceKind> {
         self.service_kinds.get(production).copied()
     }
 
     pub fn is_copied(&self, kind: ResourceKind, production: &str) -> bool {
-        self.map.contains_key(&(kind, production.to_string()))
+        self.staging(kind, production).is_some()
     }
 }
 
@@ -343,7 +342,11 @@ fn rename(
                 None,
             );
         }
-        names.map.insert((*kind, name.clone()), staging);
+        names
+            .map
+            .entry(*kind)
+            .or_default()
+            .insert(name.clone(), staging);
     }
     names
 }
