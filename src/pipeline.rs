@@ -119,7 +119,7 @@ pub fn run(
     let mut blocking: Vec<String> = findings
         .iter()
         .filter(|f| f.is_error())
-        .map(format_finding)
+        .map(validate::report::line)
         .collect();
     blocking.extend(strictness(&staging, options.strict));
     // 4. The report summarises the model and the checks; every file comes from the same model.
@@ -158,19 +158,6 @@ pub fn run(
         blocking,
         findings,
     })
-}
-
-fn format_finding(f: &Finding) -> String {
-    let at = f
-        .span
-        .as_ref()
-        .map(|s| format!("{s}: "))
-        .unwrap_or_default();
-    let mut s = format!("{at}{}[{}]: {}", f.severity.as_str(), f.rule, f.message);
-    if let Some(h) = &f.hint {
-        s.push_str(&format!("\n  hint: {h}"));
-    }
-    s
 }
 
 fn strictness(staging: &Staging, strict: Strict) -> Vec<String> {

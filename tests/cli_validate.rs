@@ -49,10 +49,10 @@ fn findings_exit_2_with_located_messages_and_no_values() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
-    assert!(text.contains("tests/validate/bad-schema.yaml:5:5: error[schema]: unknown key `env` in `services[0]`\n  hint: `env` is the old name of `runtime`"), "{text}");
+    assert!(text.contains("tests/validate/bad-schema.yaml:5:5: error[schema] services[0].env: unknown key `env` in `services[0]`\n  hint: `env` is the old name of `runtime`"), "{text}");
     assert!(
         text.contains(
-            "tests/validate/bad-schema.yaml:27:5: error[schema]: `plan` cannot be `basic_256mb`"
+            "tests/validate/bad-schema.yaml:27:5: error[schema] databases[0].plan: `plan` cannot be `basic_256mb`"
         ),
         "{text}"
     );
@@ -75,7 +75,9 @@ fn warnings_alone_exit_0() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        stdout(&out).contains("render.yaml:2:5: warning[deprecated]: `type: redis` is deprecated"),
+        stdout(&out).contains(
+            "render.yaml:2:5: warning[deprecated] services[0].type: `type: redis` is deprecated"
+        ),
         "{}",
         stdout(&out)
     );
@@ -225,7 +227,7 @@ fn against_snapshot_refuses_production_identities() {
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     assert!(
-        text.contains("leaky.yaml:30:17: error[isolation/literal]: service `insurance-navigator-staging-api`: env var `API_BASE_URL` contains custom domain `api.insurancenavigator.example` of production service `insurance-navigator-api`"),
+        text.contains("leaky.yaml:30:17: error[isolation/literal] projects[0].environments[0].services[0].envVars[1].value: service `insurance-navigator-staging-api`: env var `API_BASE_URL` contains custom domain `api.insurancenavigator.example` of production service `insurance-navigator-api`"),
         "{text}"
     );
     assert!(

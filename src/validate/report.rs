@@ -1,4 +1,4 @@
-//! Findings as text (one `file:line:col: severity[rule]: message` line each, hints
+//! Findings as text (one `file:line:col: severity[rule] json.path: message` line each, hints
 //! indented below, then a count), JSON (a stable array of objects) or Markdown (a table
 //! for pull-request comments).
 
@@ -10,22 +10,34 @@ use super::{Finding, counts};
 pub fn text(findings: &[Finding], files: usize) -> String {
     let mut out = String::new();
     for f in findings {
-        let at = match &f.span {
-            Some(s) => format!("{s}: "),
-            None => String::new(),
-        };
-        out.push_str(&format!(
-            "{at}{}[{}]: {}\n",
-            f.severity.as_str(),
-            f.rule,
-            f.message
-        ));
-        if let Some(h) = &f.hint {
-            out.push_str(&format!("  hint: {h}\n"));
-        }
+        out.push_str(&line(f));
+        out.push('\n');
     }
     out.push_str(&summary(findings, files));
     out.push('\n');
+    out
+}
+
+/// One finding: `file:line:col: severity[rule] json.path: message`, and its hint below.
+pub fn line(f: &Finding) -> String {
+    let at = match &f.span {
+        Some(s) => format!("{s}: "),
+        None => String::new(),
+    };
+    let path = if f.path.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", f.path)
+    };
+    let mut out = format!(
+        "{at}{}[{}]{path}: {}",
+        f.severity.as_str(),
+        f.rule,
+        f.message
+    );
+    if let Some(h) = &f.hint {
+        out.push_str(&format!("\n  hint: {h}"));
+    }
     out
 }
 
@@ -128,7 +140,7 @@ mod tests {
     fn formats() {
         assert_eq!(
             text(&[finding()], 1),
-            "r.yaml:4:5: error[plan]: a | b\n  hint: h\n1 error, 0 warnings in 1 file\n"
+            "r.yaml:4:5: error[plan] services[0].plan: a | b\n  hint: h\n1 error, 0 warnings in 1 file\n"
         );
         let j: serde_json::Value = serde_json::from_str(&json(&[finding()])).unwrap();
         assert_eq!(j[0]["line"], 4);
