@@ -382,23 +382,7 @@ fn a_yaml_1_1_reader_agrees() {
     for (i, s) in HOSTILE.iter().enumerate() {
         doc.push_str(&format!("v{i}: {}\n", stageprint::yaml::quote(s)));
     }
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), ensure_ascii=False))"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(doc.as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parsed = pyyaml(&doc);
     for (i, s) in HOSTILE.iter().enumerate() {
         assert_eq!(
             parsed[format!("v{i}")],
@@ -408,18 +392,32 @@ fn a_yaml_1_1_reader_agrees() {
     }
     // The bundled Blueprint reads the same in both.
     let bp = std::fs::read_to_string(root().join("generated/staging/render.yaml")).unwrap();
-    let out = std::process::Command::new("python3")
+    let py = pyyaml(&bp);
+    let rs: serde_json::Value = serde_yaml::from_str(&bp).unwrap();
+    assert_eq!(py, rs);
+}
+
+/// What PyYAML (a YAML 1.1 reader) reads from `text`, as JSON.
+fn pyyaml(text: &str) -> serde_json::Value {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
         .args(["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), ensure_ascii=False))"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(bp.as_bytes())?;
-            child.wait_with_output()
-        })
         .unwrap();
-    let py: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rs: serde_json::Value = serde_yaml::from_str(&bp).unwrap();
-    assert_eq!(py, rs);
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
