@@ -136,63 +136,42 @@ fn synthetic(services: usize) -> Snapshot {
                 refers_to: None,
             });
         }
+        let kind = if s % 3 == 0 {
+            ServiceKind::Worker
+        } else {
+            ServiceKind::Web
+        };
         snap.services.push(Service {
-            id: format!("srv-bench{s:015}"),
-            name: format!("svc-{s}"),
-            kind: if s % 3 == 0 {
-                ServiceKind::Worker
-            } else {
-                ServiceKind::Web
-            },
-            runtime: "node".into(),
             slug: Some(format!("svc-{s}")),
-            environment: None,
             repo: Some("https://github.com/acme/monorepo".into()),
             branch: Some("main".into()),
             root_dir: Some(format!("apps/svc-{s}")),
-            image: None,
-            registry_credential: None,
-            auto_deploy_trigger: "commit".into(),
-            build_filter: None,
             plan: Some("standard".into()),
-            api_plan: None,
             region: Some("oregon".into()),
             num_instances: Some(2),
-            scaling: None,
-            disk: None,
-            health_check_path: if s % 3 == 0 {
-                None
-            } else {
-                Some("/health".into())
-            },
+            health_check_path: (kind == ServiceKind::Web).then(|| "/health".into()),
             build_command: Some("npm ci && npm run build".into()),
             start_command: Some("node dist/server.js".into()),
-            pre_deploy_command: None,
-            docker_command: None,
-            docker_context: None,
-            dockerfile_path: None,
-            schedule: None,
-            static_publish_path: None,
             max_shutdown_delay_seconds: Some(30),
             previews: Some("off".into()),
-            ip_allow_list: None,
-            render_subdomain_policy: None,
-            domains: if s % 3 == 0 {
-                vec![]
-            } else {
+            domains: if kind == ServiceKind::Web {
                 vec![format!("svc{s}.prod.example.com")]
+            } else {
+                vec![]
             },
-            headers: vec![],
-            routes: vec![],
             env_groups: vec![format!("group-{}", s % groups)],
             env_vars: vars,
-            secret_files: vec![],
             network: Network {
                 url: Some(format!("https://svc-{s}.onrender.com")),
                 hosts: vec![format!("svc-{s}")],
                 ports: vec![10000],
             },
-            unexpressed: Unexpressed::default(),
+            ..Service::new(
+                format!("srv-bench{s:015}"),
+                format!("svc-{s}"),
+                kind,
+                "node",
+            )
         });
     }
     snap.sort();

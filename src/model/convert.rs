@@ -296,41 +296,16 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
         return Err(format!("preview instance of {parent}"));
     }
     let mut out = Service {
-        id: s.id.clone(),
-        name: s.name.clone(),
-        kind,
-        runtime: "static".into(),
         slug: s.slug.clone(),
         environment,
         repo: non_empty(&s.repo),
         branch: non_empty(&s.branch),
         root_dir: non_empty(&s.root_dir),
-        image: None,
-        registry_credential: None,
         auto_deploy_trigger: auto_deploy(s),
         build_filter: s.build_filter.as_ref().map(|f| BuildFilter {
             paths: f.paths.clone(),
             ignored_paths: f.ignored_paths.clone(),
         }),
-        plan: None,
-        api_plan: None,
-        region: None,
-        num_instances: None,
-        scaling: None,
-        disk: None,
-        health_check_path: None,
-        build_command: None,
-        start_command: None,
-        pre_deploy_command: None,
-        docker_command: None,
-        docker_context: None,
-        dockerfile_path: None,
-        schedule: None,
-        static_publish_path: None,
-        max_shutdown_delay_seconds: None,
-        previews: None,
-        ip_allow_list: None,
-        render_subdomain_policy: None,
         domains: rs
             .custom_domains
             .iter()
@@ -358,15 +333,12 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
                 })
                 .collect()
         },
-        env_groups: Vec::new(),
-        env_vars: Vec::new(),
-        secret_files: Vec::new(),
-        network: Network::default(),
         unexpressed: Unexpressed {
             notify_on_fail: s.notify_on_fail.clone().filter(|n| n != "default"),
             suspended: s.suspended.as_deref() == Some("suspended"),
             ..Default::default()
         },
+        ..Service::new(s.id.clone(), s.name.clone(), kind, "static")
     };
 
     let plan = |out: &mut Service, api: &Option<String>| {

@@ -546,6 +546,60 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl Service {
+    /// A service with only its identity set: no source, commands, plan, variables or
+    /// network, and `commit` deploys. Callers fill in what they know.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        kind: ServiceKind,
+        runtime: impl Into<String>,
+    ) -> Service {
+        Service {
+            id: id.into(),
+            name: name.into(),
+            kind,
+            runtime: runtime.into(),
+            slug: None,
+            environment: None,
+            repo: None,
+            branch: None,
+            root_dir: None,
+            image: None,
+            registry_credential: None,
+            auto_deploy_trigger: "commit".into(),
+            build_filter: None,
+            plan: None,
+            api_plan: None,
+            region: None,
+            num_instances: None,
+            scaling: None,
+            disk: None,
+            health_check_path: None,
+            build_command: None,
+            start_command: None,
+            pre_deploy_command: None,
+            docker_command: None,
+            docker_context: None,
+            dockerfile_path: None,
+            schedule: None,
+            static_publish_path: None,
+            max_shutdown_delay_seconds: None,
+            previews: None,
+            ip_allow_list: None,
+            render_subdomain_policy: None,
+            domains: Vec::new(),
+            headers: Vec::new(),
+            routes: Vec::new(),
+            env_groups: Vec::new(),
+            env_vars: Vec::new(),
+            secret_files: Vec::new(),
+            network: Network::default(),
+            unexpressed: Unexpressed::default(),
+        }
+    }
+}
+
 impl Snapshot {
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)

@@ -169,21 +169,18 @@ fn collect<'a>(container: &'a Value, base: &str, scope: &Scope, out: &mut Vec<Re
             scope: scope.clone(),
         });
     }
-    for (i, d) in items(container.get("databases")) {
-        out.push(Resource {
-            kind: Kind::Database,
-            path: child_index(&child_key(base, "databases"), i),
-            value: d,
-            scope: scope.clone(),
-        });
-    }
-    for (i, g) in items(container.get("envVarGroups")) {
-        out.push(Resource {
-            kind: Kind::EnvGroup,
-            path: child_index(&child_key(base, "envVarGroups"), i),
-            value: g,
-            scope: scope.clone(),
-        });
+    for (list, kind) in [
+        ("databases", Kind::Database),
+        ("envVarGroups", Kind::EnvGroup),
+    ] {
+        for (i, value) in items(container.get(list)) {
+            out.push(Resource {
+                kind,
+                path: child_index(&child_key(base, list), i),
+                value,
+                scope: scope.clone(),
+            });
+        }
     }
 }
 
