@@ -12,20 +12,8 @@ use stageprint::validate::schema::Schema;
 use stageprint::validate::{self, Options, report};
 use stageprint::yaml;
 
-/// `../shared` when it exists; when `CI=true` its absence is a failure, not a skip.
-fn shared_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "CI=true but {} is missing: the cross-checks against Render's schema cannot run",
-            dir.display()
-        );
-    } else {
-        None
-    }
-}
+mod cross_check;
+use cross_check::shared_dir;
 
 fn documents() -> Vec<PathBuf> {
     let mut docs: Vec<PathBuf> = fs::read_dir("tests/validate")
