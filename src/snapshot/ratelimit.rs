@@ -86,9 +86,13 @@ struct Window {
     limit: u64,
     /// Budget left for us, after every request that may still be counted against it.
     remaining: i64,
-    /// The window has certainly reset by then. `Reset` is whole seconds rounded down, so
-    /// each response bounds the reset by `received + reset + 1s`; the earliest bound wins.
+    /// The window resets after `ends_after` and by `ends_by`. `Reset` is whole seconds
+    /// rounded down, so each response bounds the reset between `sent + reset` and
+    /// `received + reset + 1s`; the tightest bounds win.
+    ends_after: Instant,
     ends_by: Instant,
+    /// The last probe sent while the window might already have reset.
+    early_probe: Option<Instant>,
 }
 
 /// How far behind its schedule the headerless pacer may catch up by sending early.
@@ -166,6 +170,7 @@ impl State {
         }
         // Whether the server's budget lets a request out; nothing is counted yet.
         let mut headerless_slot = None;
+        let mut early_probe = false;
         match self.window {
             None if self.headerless => {
                 let interval = Duration::from_secs_f64(
@@ -185,7 +190,24 @@ impl State {
             None if self.in_flight > 0 => return Decision::WaitForResponse,
             None => {}
             Some(w) if w.remaining - self.reserve(w.limit) <= 0 => {
-                return Decision::WaitUntil(w.ends_by);
+                // The budget above the reserve is spent. Once the window may have reset, a
+                // single probe (from the reserve, within our own rate below) learns
+                // whether it has, each one halving the time left to the certain reset.
+                let probe_at = match w.early_probe {
+                    Some(last) => last + (w.ends_by.saturating_duration_since(last)) / 2,
+                    None => w.ends_after,
+                };
+                if w.remaining <= 0 {
+                    // Not even the reserve is left: wait for the certain reset.
+                    return Decision::WaitUntil(w.ends_by);
+                }
+                if now < probe_at {
+                    return Decision::WaitUntil(probe_at.min(w.ends_by));
+                }
+                if self.in_flight > 0 {
+                    return Decision::WaitForResponse;
+                }
+                early_probe = true;
             }
             Some(_) => {}
         }
@@ -200,6 +222,9 @@ impl State {
         }
         if let Some(w) = &mut self.window {
             w.remaining -= 1;
+            if early_probe {
+                w.early_probe = Some(now);
+            }
         }
         self.in_flight += 1;
         self.sent.push_back(now);
@@ -256,11 +281,14 @@ impl State {
         self.span = self.span.max(h.reset + Duration::from_secs(1));
         // Requests still out may be counted after this response was computed.
         let observed = h.remaining as i64 - self.in_flight as i64;
+        let ends_after = now.checked_sub(rtt).unwrap_or(now) + h.reset;
         let ends_by = now + h.reset + Duration::from_secs(1);
         let fresh = Window {
             limit: h.limit,
             remaining: observed,
+            ends_after,
             ends_by,
+            early_probe: None,
         };
         // Two responses from one window disagree on its end by at most a second plus the
         // round trip; anything further apart belongs to another window.
@@ -271,6 +299,7 @@ impl State {
             Some(mut w) => {
                 w.limit = h.limit;
                 w.remaining = w.remaining.min(observed);
+                w.ends_after = w.ends_after.max(ends_after);
                 w.ends_by = w.ends_by.min(ends_by);
                 self.window = Some(w);
             }
@@ -468,10 +497,10 @@ mod tests {
         for i in 0..79 {
             assert_eq!(s.decide(t0 + MS), Decision::Go, "request {i}");
         }
-        // Then nothing until the window has certainly reset.
+        // Then nothing until the window may have reset (9 s after the probe was sent).
         assert_eq!(
             s.decide(t0 + MS),
-            Decision::WaitUntil(t0 + MS + Duration::from_secs(10))
+            Decision::WaitUntil(t0 + Duration::from_secs(9))
         );
     }
 
@@ -589,23 +618,59 @@ mod tests {
     }
 
     #[test]
-    fn never_spends_the_reserve() {
+    fn never_spends_the_reserve_before_the_window_may_have_reset() {
         let t0 = Instant::now();
         let mut s = State::new(0.2);
         s.decide(t0);
         s.on_response(t0, MS, h(10, 9, 30), false, None);
         let mut sent = 0;
         let mut now = t0;
-        for _ in 0..1000 {
+        let may_reset = t0 + Duration::from_secs(30) - MS;
+        while now < may_reset {
             match s.decide(now) {
                 Decision::Go => sent += 1,
-                Decision::WaitUntil(t) if t >= t0 + Duration::from_secs(31) => break,
                 Decision::WaitUntil(t) => now = t,
-                Decision::WaitForResponse => unreachable!(),
+                Decision::WaitForResponse => break,
             }
         }
         // 9 left, 2 reserved for other tools.
         assert_eq!(sent, 7);
+        assert_eq!(now, may_reset);
+    }
+
+    #[test]
+    fn once_the_window_may_have_reset_single_probes_close_in_on_the_reset() {
+        let t0 = Instant::now();
+        let ms = |n: u64| Duration::from_millis(n);
+        let mut s = State::new(0.2);
+        s.decide(t0);
+        // A 10 s window: 9 s to the reset as the probe saw it.
+        s.on_response(t0 + ms(10), ms(10), h(10, 9, 9), false, None);
+        for _ in 0..7 {
+            assert_eq!(s.decide(t0 + ms(10)), Decision::Go);
+        }
+        for i in 1..=7 {
+            s.on_response(t0 + ms(20), ms(10), h(10, 9 - i, 9), false, None);
+        }
+        // Spent down to the reserve. The reset lies between t0 + 9.01 s and t0 + 10.01 s:
+        // nothing goes before the earliest.
+        let may_reset = t0 + ms(9_010);
+        assert_eq!(s.decide(t0 + ms(30)), Decision::WaitUntil(may_reset));
+        // Our own eight requests of the last window's length are the limit less the
+        // reserve, so the first probe also waits for the oldest of them to leave the span.
+        assert_eq!(s.decide(may_reset), Decision::WaitUntil(t0 + ms(10_000)));
+        assert_eq!(s.decide(t0 + ms(10_000)), Decision::Go, "one probe");
+        // The next one no earlier than halfway to the certain reset.
+        assert_eq!(
+            s.decide(t0 + ms(10_000)),
+            Decision::WaitUntil(t0 + ms(10_005))
+        );
+        // The old window, and not even the reserve left: nothing until the certain reset.
+        s.on_response(t0 + ms(10_002), ms(2), h(10, 0, 0), false, None);
+        assert_eq!(
+            s.decide(t0 + ms(10_002)),
+            Decision::WaitUntil(t0 + ms(10_010))
+        );
     }
 
     #[test]
