@@ -54,8 +54,22 @@ struct Slot<'s> {
     cause: Option<Cause>,
     /// Why the state differs from production when no rule decided it.
     auto: Option<Cause>,
+    /// The `group`/`ungroup` rule that moved it. A move decides where the variable
+    /// lives, never its value: the value keeps its disposition and protection.
+    moved: Option<Cause>,
     into_group: Option<usize>,
     to_services: bool,
+}
+
+impl Slot<'_> {
+    /// What decided the variable, for records and provenance: the rule that set its
+    /// value, else the rule that moved it, else the automatic reason.
+    fn decided(&self) -> Option<Cause> {
+        self.cause
+            .clone()
+            .or_else(|| self.moved.clone())
+            .or_else(|| self.auto.clone())
+    }
 }
 
 pub(super) fn resolve(
@@ -242,7 +256,7 @@ pub(super) fn resolve(
     let mut steps = Vec::new();
     let mut moved_out: Vec<(usize, &Slot)> = Vec::new();
     for slot in &slots {
-        let decided = slot.cause.clone().or_else(|| slot.auto.clone());
+        let decided = slot.decided();
         match (slot.owner, &slot.state) {
             (_, State::Dropped(_)) | (_, State::Unresolved(_)) => {}
             (Owner::Group(g), _) if slot.to_services => moved_out.push((g, slot)),
@@ -270,10 +284,20 @@ pub(super) fn resolve(
                 }
             }
             (Owner::Group(g), state) => {
-                group_vars.entry(g).or_default().insert(
-                    slot.key.clone(),
-                    (state.clone(), decided.clone(), String::new()),
-                );
+                let entry = group_vars.entry(g).or_default();
+                match entry.get(&slot.key) {
+                    Some((moved, _, from)) if moved != state => p.at(
+                        "env",
+                        format!("`{}` moves into env group `{}` from `{from}`, which already holds it with a different value", slot.key, snapshot.env_groups[g].name),
+                        Some(format!("drop one of them, or make the values agree (env set with on: [{from}, {}])", snapshot.env_groups[g].name)),
+                    ),
+                    _ => {
+                        entry.insert(
+                            slot.key.clone(),
+                            (state.clone(), decided.clone(), String::new()),
+                        );
+                    }
+                }
             }
         }
     }
@@ -294,10 +318,7 @@ pub(super) fn resolve(
                 .entry(i)
                 .or_default()
                 .entry(slot.key.clone())
-                .or_insert((
-                    source.clone(),
-                    slot.cause.clone().or_else(|| slot.auto.clone()),
-                ));
+                .or_insert((source.clone(), slot.decided()));
         }
     }
 
@@ -439,6 +460,7 @@ fn initial<'s>(owner: Owner, v: &'s model::EnvVar, snapshot: &Snapshot, names: &
         },
         cause: None,
         auto: None,
+        moved: None,
         into_group: None,
         to_services: false,
     };
@@ -754,6 +776,7 @@ fn add_missing<'s>(
             state: State::Literal(value.clone()),
             cause: Some(cause.clone()),
             auto: None,
+            moved: None,
             into_group: None,
             to_services: false,
         });
@@ -901,6 +924,8 @@ fn apply_rule(
                     None => return true,
                 }
             }
+            slot.moved = Some(cause.clone());
+            return true;
         }
         Action::Drop => slot.state = State::Dropped(rule.drop.clone().unwrap_or_default()),
     }
@@ -979,7 +1004,7 @@ fn record_for(
 ) -> EnvRecord {
     let secret = slot.prod.is_some_and(|v| v.is_secret());
     let production_value = slot.prod.and_then(|v| v.value.clone()).filter(|_| !secret);
-    let cause = slot.cause.clone().or_else(|| slot.auto.clone());
+    let cause = slot.decided();
     let (disposition, detail) = match (&slot.state, slot.into_group, slot.to_services) {
         (State::Dropped(reason), ..) => (Disposition::Dropped, reason.clone()),
         (State::Unresolved(msg), ..) => (Disposition::Dropped, msg.clone()),
@@ -1046,11 +1071,12 @@ fn change_for(slot: &Slot, staging_owner: &dyn Fn(Owner) -> String) -> Option<Ch
     let unchanged = matches!((&slot.state, slot.prod), (State::Literal(v), Some(p)) if p.value.as_ref() == Some(v) && !secret)
         && slot.into_group.is_none()
         && !slot.to_services;
-    let default_secret = matches!(slot.state, State::Operator(None)) && slot.cause.is_none();
+    let default_secret =
+        matches!(slot.state, State::Operator(None)) && slot.cause.is_none() && slot.moved.is_none();
     if unchanged || default_secret {
         return None;
     }
-    let cause = slot.cause.clone().or_else(|| slot.auto.clone())?;
+    let cause = slot.decided()?;
     Some(Change {
         resource: staging_owner(slot.owner),
         field: format!("envVars.{}", slot.key),
