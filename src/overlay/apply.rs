@@ -61,6 +61,7 @@ pub fn apply(
     check_named_resources(snapshot, overlay, &mut p);
     // Selection comes first: names, overrides and env rules only concern copied resources.
     let (copied, not_copied) = select(snapshot, overlay, &mut p);
+    check_settings_for_suspended(snapshot, overlay, &copied, &mut p);
     // Renaming next: every later step refers to resources by their staging names.
     let names = rename(snapshot, &copied, overlay, &mut p);
     // Field overrides: kind defaults first, then the resource's own (the resource wins).
@@ -192,9 +193,27 @@ fn check_named_resources(snapshot: &Snapshot, overlay: &Overlay, p: &mut Problem
             );
         }
     }
+    for (i, pat) in f.select.include_suspended.iter().enumerate() {
+        let pattern = Pattern::new(pat);
+        let path = format!("select.includeSuspended[{i}]");
+        let matched: Vec<(ResourceKind, &str)> = snapshot
+            .resource_names()
+            .filter(|(_, n)| pattern.matches(n))
+            .collect();
+        if !matched.is_empty() && !matched.iter().any(|(k, n)| is_suspended(snapshot, *k, n)) {
+            p.at(
+                &path,
+                format!(
+                    "`{pat}` names no suspended production resource; includeSuspended only brings in suspended ones"
+                ),
+                Some("remove it: resources that are not suspended are copied by select.include".into()),
+            );
+        }
+    }
     for (list, field) in [
         (&f.select.include, "select.include"),
         (&f.select.exclude, "select.exclude"),
+        (&f.select.include_suspended, "select.includeSuspended"),
     ] {
         for (i, pat) in list.iter().enumerate() {
             let pattern = Pattern::new(pat);
@@ -247,12 +266,30 @@ fn select(
         .iter()
         .map(|s| Pattern::new(s))
         .collect();
+    let include_suspended: Vec<Pattern> = overlay
+        .file
+        .select
+        .include_suspended
+        .iter()
+        .map(|s| Pattern::new(s))
+        .collect();
     let mut copied = HashSet::new();
     let mut not_copied = Vec::new();
     for (kind, name) in snapshot.resource_names() {
         let included = include.is_empty() || include.iter().any(|p| p.matches(name));
         let excluded = exclude.iter().find(|p| p.matches(name));
         match (included, excluded) {
+            // Suspended in production: copying it would start it in staging.
+            (true, None)
+                if is_suspended(snapshot, kind, name)
+                    && !include_suspended.iter().any(|p| p.matches(name)) =>
+            {
+                not_copied.push(NotCopied {
+                    kind: kind.as_str(),
+                    name: name.to_string(),
+                    reason: format!("suspended in production; in staging it would run and cost money (copy it with select.includeSuspended: [{name}])"),
+                });
+            }
             (true, None) => {
                 copied.insert((kind, name.to_string()));
             }
@@ -269,6 +306,61 @@ fn select(
         }
     }
     (copied, not_copied)
+}
+
+/// Overrides or a rename for a suspended resource that is left out would do nothing: the
+/// author meant to copy it.
+fn check_settings_for_suspended(
+    snapshot: &Snapshot,
+    overlay: &Overlay,
+    copied: &HashSet<(ResourceKind, String)>,
+    p: &mut Problems,
+) {
+    let f = &overlay.file;
+    let left_out = |name: &str| {
+        kind_of(snapshot, name)
+            .into_iter()
+            .any(|k| is_suspended(snapshot, k, name) && !copied.contains(&(k, name.to_string())))
+    };
+    let excluded = |name: &str| {
+        f.select
+            .exclude
+            .iter()
+            .any(|e| Pattern::new(e).matches(name))
+    };
+    for (section, keys) in [
+        ("resources", f.resources.keys().collect::<Vec<_>>()),
+        ("rename.names", f.rename.names.keys().collect()),
+    ] {
+        for name in keys {
+            if left_out(name) && !excluded(name) {
+                p.at(
+                    &format!("{section}.{name}"),
+                    format!("`{name}` is suspended in production and therefore not copied, so this does nothing"),
+                    Some(format!("to copy it deliberately: select: {{ includeSuspended: [{name}] }}; otherwise remove this entry")),
+                );
+            }
+        }
+    }
+}
+
+/// Whether production has the resource suspended (services and databases can be).
+pub(super) fn is_suspended(snapshot: &Snapshot, kind: ResourceKind, name: &str) -> bool {
+    match kind {
+        ResourceKind::Service => snapshot
+            .services
+            .iter()
+            .any(|s| s.name == name && s.unexpressed.suspended),
+        ResourceKind::Database => snapshot
+            .databases
+            .iter()
+            .any(|d| d.name == name && d.unexpressed.suspended),
+        ResourceKind::KeyValue => snapshot
+            .key_values
+            .iter()
+            .any(|k| k.name == name && k.unexpressed.suspended),
+        ResourceKind::EnvGroup => false,
+    }
 }
 
 fn rename(

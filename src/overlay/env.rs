@@ -230,11 +230,22 @@ pub(super) fn resolve(
                 .and_then(|v| v.refers_to.as_ref())
                 .map(|r| r.name.as_str())
                 .unwrap_or_default();
+            let suspended = slot
+                .prod
+                .and_then(|v| v.refers_to.as_ref())
+                .is_some_and(|r| super::apply::is_suspended(snapshot, r.resource, &r.name));
+            let copy = if suspended {
+                format!(
+                    "it is suspended in production: copy it deliberately with select.includeSuspended: [{target}]"
+                )
+            } else {
+                "copy that resource (select)".to_string()
+            };
             p.at(
-                &selection_path(overlay, target),
+                &selection_path(overlay, snapshot, target),
                 format!("{} on {} `{}` {msg}", slot.key, owner_kind(slot.owner), owner_name(slot.owner)),
                 Some(format!(
-                    "copy that resource (select), or decide the variable: env: [{{key: {}, on: [{}], set: …}}] (or secret/fromDatabase/fromService/drop)",
+                    "{copy}, or decide the variable: env: [{{key: {}, on: [{}], set: …}}] (or secret/fromDatabase/fromService/drop)",
                     slot.key,
                     owner_name(slot.owner)
                 )),
@@ -428,17 +439,34 @@ pub(super) fn resolve(
     }
 }
 
-/// The overlay line that left `name` out: the `select.exclude` entry matching it, or
-/// `select.include` when nothing included it.
-fn selection_path(overlay: &Overlay, name: &str) -> String {
+/// The overlay line that left `name` out: the `select.exclude` entry matching it,
+/// `select` for a suspended resource nothing brought in, or `select.include` when
+/// nothing included it.
+fn selection_path(overlay: &Overlay, snapshot: &Snapshot, name: &str) -> String {
     let select = &overlay.file.select;
+    let suspended = snapshot
+        .resource_names()
+        .any(|(k, n)| n == name && super::apply::is_suspended(snapshot, k, n));
     match select
         .exclude
         .iter()
         .position(|p| Pattern::new(p).matches(name))
     {
         Some(i) => format!("select.exclude[{i}]"),
+        None if suspended => "select".into(),
         None => "select.include".into(),
+    }
+}
+
+/// Why a production resource that exists is not copied, for `is not copied` errors.
+fn not_copied_note(snapshot: &Snapshot, kinds: &[ResourceKind], name: &str) -> String {
+    if kinds
+        .iter()
+        .any(|k| super::apply::is_suspended(snapshot, *k, name))
+    {
+        format!("it is suspended in production; copy it with select.includeSuspended: [{name}]")
+    } else {
+        "see select".into()
     }
 }
 
@@ -691,7 +719,10 @@ fn check_rule_targets(rules: &[EnvRule], snapshot: &Snapshot, names: &Names, p: 
             {
                 p.at(
                     &path,
-                    format!("`{name}` is not copied to staging (see select)"),
+                    format!(
+                        "`{name}` is not copied to staging ({})",
+                        not_copied_note(snapshot, &[ResourceKind::Service], name)
+                    ),
                     None,
                 );
             }
@@ -718,7 +749,10 @@ fn check_rule_targets(rules: &[EnvRule], snapshot: &Snapshot, names: &Names, p: 
             } else if !kinds.iter().any(|k| names.is_copied(*k, name)) {
                 p.at(
                     &format!("env[{ri}].{field}"),
-                    format!("`{name}` is not copied to staging (see select)"),
+                    format!(
+                        "`{name}` is not copied to staging ({})",
+                        not_copied_note(snapshot, kinds, name)
+                    ),
                     None,
                 );
             }
