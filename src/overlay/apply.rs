@@ -30,6 +30,8 @@ pub(super) struct Names {
     pub map: HashMap<ResourceKind, HashMap<String, String>>,
     /// Production service name → its kind, for building references by name.
     pub service_kinds: HashMap<String, ServiceKind>,
+    /// What gave each copied resource its staging name.
+    pub causes: Vec<Change>,
 }
 
 impl Names {
@@ -63,7 +65,8 @@ pub fn apply(
     let (copied, not_copied) = select(snapshot, overlay, &mut p);
     check_settings_for_suspended(snapshot, overlay, &copied, &mut p);
     // Renaming next: every later step refers to resources by their staging names.
-    let names = rename(snapshot, &copied, overlay, &mut p);
+    let mut names = rename(snapshot, &copied, overlay, &mut p);
+    let renames = std::mem::take(&mut names.causes);
     // Field overrides: kind defaults first, then the resource's own (the resource wins).
     let mut changes = Vec::new();
     // Production's identities, to keep values that point at production out of staging.
@@ -126,6 +129,7 @@ pub fn apply(
         manual_steps: env.steps,
         allowances: overlay.allowances(),
         not_copied,
+        renames,
     };
     super::steps::add_manual_steps(snapshot, &mut staging);
     staging
@@ -406,6 +410,16 @@ fn rename(
         } else {
             (name.clone(), "rename".to_string())
         };
+        names.causes.push(Change {
+            resource: staging.clone(),
+            field: "name".into(),
+            production: Some(name.clone()),
+            cause: if staging == *name {
+                Cause::auto("no rename rule applies: the production name is kept")
+            } else {
+                Cause::rule(overlay.locations.span(&path), path.clone())
+            },
+        });
         if production.contains(staging.as_str()) {
             let msg = if &staging == name {
                 format!(
