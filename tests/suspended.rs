@@ -233,6 +233,14 @@ fn overlay_entries_for_a_left_out_suspended_resource_are_errors() {
             "`old-db` is suspended in production and therefore not copied",
         ),
         (
+            "env:\n  - {key: QUEUE, set: other}\n",
+            "it is on service `app-batch`, which is suspended in production and so not copied: copy it with select.includeSuspended: [app-batch]",
+        ),
+        (
+            "select: {exclude: [app-web]}\nenv:\n  - {key: LOG_LEVEL, set: debug}\n",
+            "it is on service `app-web`, which is not copied (see select)",
+        ),
+        (
             "select: {includeSuspended: [app-web]}\n",
             "`app-web` names no suspended production resource",
         ),
@@ -251,4 +259,99 @@ fn overlay_entries_for_a_left_out_suspended_resource_are_errors() {
         assert!(e.contains(expected), "{extra}: {e}");
         assert!(e.contains("overlay.yaml:"), "{extra}: located: {e}");
     }
+}
+
+/// Through the binary, on the bundled example with production's worker and database
+/// suspended: the worker is left out and reported (exit 0); the database the API reads
+/// must be decided (exit 1, located in the overlay, naming includeSuspended); bringing it
+/// in copies it.
+#[test]
+fn generate_leaves_suspended_resources_out_and_says_how_to_bring_them_in() {
+    use assert_cmd::Command;
+    let dir = example_project();
+    let d = dir.path();
+    let snapshot = d.join("generated/production.snapshot.yaml");
+    let text = std::fs::read_to_string(&snapshot).unwrap();
+    let suspend = |text: &str, name: &str| {
+        let mut s = Snapshot::from_yaml(text, &snapshot).unwrap();
+        for svc in s.services.iter_mut().filter(|x| x.name == name) {
+            svc.unexpressed.suspended = true;
+        }
+        for db in s.databases.iter_mut().filter(|x| x.name == name) {
+            db.unexpressed.suspended = true;
+        }
+        s.to_yaml()
+    };
+    let overlay_path = d.join("overlays/staging.yaml");
+    let overlay = std::fs::read_to_string(&overlay_path).unwrap();
+    let run = || {
+        Command::cargo_bin("stageprint")
+            .unwrap()
+            .current_dir(d)
+            .args(["generate"])
+            .output()
+            .unwrap()
+    };
+
+    std::fs::write(&snapshot, suspend(&text, "insurance-navigator-worker")).unwrap();
+    // The example's rules for the worker's variables now match nothing: the error says why.
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("which is suspended in production and so not copied: copy it with select.includeSuspended: [insurance-navigator-worker]"),
+        "{stderr}"
+    );
+    std::fs::write(&overlay_path, "version: 1\nrename:\n  suffix: -staging\n").unwrap();
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let blueprint = std::fs::read_to_string(d.join("generated/staging/render.yaml")).unwrap();
+    assert!(!blueprint.contains("worker"), "{blueprint}");
+    let report = std::fs::read_to_string(d.join("generated/staging/report.md")).unwrap();
+    assert!(
+        report.contains("- service `insurance-navigator-worker`: suspended in production"),
+        "{report}"
+    );
+
+    std::fs::write(
+        &overlay_path,
+        overlay.replacen(
+            "version: 1\n",
+            "version: 1\nselect:\n  includeSuspended: [insurance-navigator-worker]\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blueprint = std::fs::read_to_string(d.join("generated/staging/render.yaml")).unwrap();
+    assert!(blueprint.contains("worker"), "{blueprint}");
+
+    std::fs::write(&overlay_path, &overlay).unwrap();
+    std::fs::write(&snapshot, suspend(&text, "insurance-navigator-db")).unwrap();
+    let before = std::fs::read(d.join("generated/staging/render.yaml")).unwrap();
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("overlays/staging.yaml:"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "points at production database `insurance-navigator-db`, which is not copied"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("select.includeSuspended: [insurance-navigator-db]"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(d.join("generated/staging/render.yaml")).unwrap(),
+        before
+    );
 }

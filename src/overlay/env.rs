@@ -208,7 +208,10 @@ pub(super) fn resolve(
                 ),
                 _ => format!("env rule `{}` matches no variable in {scope}", rule.key),
             };
-            let hint = if rule.action() == Action::Set
+            let left_out = left_out_owner(rule, snapshot, names);
+            let hint = if left_out.is_some() {
+                left_out
+            } else if rule.action() == Action::Set
                 && Pattern::new(&rule.key).is_literal()
                 && rule.on.is_empty()
             {
@@ -987,6 +990,37 @@ fn replace_all(value: &str, pairs: &[(&String, &String)]) -> String {
         }
     }
     out
+}
+
+/// A rule that matched nothing because the variables it names live only on resources
+/// that are not copied: say which, and for a suspended one how to bring it in.
+fn left_out_owner(rule: &EnvRule, snapshot: &Snapshot, names: &Names) -> Option<String> {
+    let pattern = Pattern::new(&rule.key);
+    let services = snapshot
+        .services
+        .iter()
+        .map(|s| (ResourceKind::Service, &s.name, &s.env_vars));
+    let groups = snapshot
+        .env_groups
+        .iter()
+        .map(|g| (ResourceKind::EnvGroup, &g.name, &g.env_vars));
+    let (kind, name) = services
+        .chain(groups)
+        .filter(|(k, n, _)| !names.is_copied(*k, n))
+        .filter(|(_, n, _)| rule.on.is_empty() || rule.on.contains(n))
+        .find(|(_, _, vars)| vars.iter().any(|v| pattern.matches(&v.key)))
+        .map(|(k, n, _)| (k, n))?;
+    Some(if super::apply::is_suspended(snapshot, kind, name) {
+        format!(
+            "it is on {} `{name}`, which is suspended in production and so not copied: copy it with select.includeSuspended: [{name}], or remove the rule",
+            kind.as_str()
+        )
+    } else {
+        format!(
+            "it is on {} `{name}`, which is not copied (see select): copy it, or remove the rule",
+            kind.as_str()
+        )
+    })
 }
 
 fn key_suggestion(key: &str, slots: &[Slot]) -> Option<String> {
