@@ -129,6 +129,16 @@ fn each_refused_value_points_at_its_cause() {
             path: ".envVars[",
             fix: "change that `set`",
         },
+        // A value that points at production is exit 2 even when it also looks like a
+        // secret: the same outcome as a production value a default carried.
+        Case {
+            overlay: "env:\n  - {key: LOG_LEVEL, set: \"https://hook:canary-pw-4bd1@shop-web.onrender.com/in\"}\n",
+            rule: "isolation/literal",
+            overlay_line: Some("LOG_LEVEL"),
+            at_snapshot: "",
+            path: ".envVars[",
+            fix: "change that `set`",
+        },
         Case {
             overlay: "env:\n  - {key: LOG_LEVEL, replace: {info: \"shop-web.onrender.com\"}}\n",
             rule: "isolation/literal",
@@ -229,10 +239,9 @@ fn each_refused_value_points_at_its_cause() {
             !f.contains("render.yaml"),
             "a refused Blueprint is never written: {f}"
         );
-        assert!(
-            !f.contains("a-value-that-is-also-a-production-secret"),
-            "{f}"
-        );
+        for secret in ["a-value-that-is-also-a-production-secret", "canary-pw-4bd1"] {
+            assert!(!b.iter().any(|f| f.contains(secret)), "{b:#?}");
+        }
     }
 }
 
@@ -281,6 +290,10 @@ fn generate_exits_2_and_names_the_cause() {
             "version: 1\nrename:\n  suffix: -staging\nenv:\n  - {key: API_BASE_URL, replace: {\"https://api.insurancenavigator.example\": \"https://insurance-navigator-api.onrender.com\"}}\n",
             "overlays/staging.yaml:5:5: error[isolation/literal]",
         ),
+        (
+            "version: 1\nrename:\n  suffix: -staging\nenv:\n  - {key: DATABASE_URL, set: \"postgres://app:canary-pw-77e2@dpg-d05lp1euk2gs73c9o9k0-a.oregon-postgres.render.com/app\"}\n",
+            "overlays/staging.yaml:5:5: error[isolation/literal]",
+        ),
     ] {
         let out = run(overlay);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -289,9 +302,23 @@ fn generate_exits_2_and_names_the_cause() {
         assert!(stderr.contains("\n  cause: "), "{stderr}");
         assert!(!stderr.contains("render.yaml:"), "{stderr}");
         assert!(stderr.contains("nothing was written"), "{stderr}");
+        assert!(!stderr.contains("canary-pw-77e2"), "{stderr}");
     }
     assert_eq!(
         std::fs::read(d.join("generated/staging/render.yaml")).unwrap(),
         before
     );
+}
+
+#[test]
+fn a_secret_looking_set_that_an_allowance_lets_through_is_still_refused_as_a_secret() {
+    // The allowance makes the production host legal, so the value would be written:
+    // the overlay's secret refusal still applies.
+    let text = format!(
+        "{BASE}env:\n  - {{key: LOG_LEVEL, set: \"https://hook:canary-pw-4bd1@shop-web.onrender.com/in\"}}\nallow:\n  - target: shop-web.onrender.com\n    reason: shared hook\n"
+    );
+    let e = stageprint::overlay::apply(&snap(), &overlay(&text), "staging").unwrap_err();
+    let msg = stageprint::overlay::spec::join_errors(&e);
+    assert!(msg.contains("looks like a secret"), "{msg}");
+    assert!(!msg.contains("canary-pw-4bd1"), "{msg}");
 }

@@ -175,6 +175,21 @@ pub(super) fn resolve(
                 {
                     continue; // just added by this rule
                 }
+                // A value that points at production is a finding of the Blueprint check
+                // (exit 2, located at this rule), whatever else is wrong with it: the same
+                // outcome as a production value a default carried. Nothing is written
+                // while it stands, and no message quotes it.
+                if action == Action::Set
+                    && rule
+                        .set
+                        .as_deref()
+                        .is_some_and(|v| points_at_production(v, production, overlay))
+                {
+                    slot.state = State::Literal(rule.set.clone().unwrap_or_default());
+                    slot.cause = Some(cause.clone());
+                    matched[ri] += 1;
+                    continue;
+                }
                 if apply_rule(
                     rule,
                     &path,
@@ -651,6 +666,16 @@ fn keep_production_out(slots: &mut [Slot], production: &Production, overlay: &Ov
             "{why}; the operator provides a staging value unless a rule decides it"
         )));
     }
+}
+
+/// Whether `value` holds a production identity no allowance covers, so that the
+/// isolation check is certain to refuse the Blueprint that carries it.
+fn points_at_production(value: &str, production: &Production, overlay: &Overlay) -> bool {
+    let allowed = overlay.allowed_targets();
+    production.matches(value).iter().any(|h| {
+        let n = &production.needles[h.needle];
+        !allowed.contains(&n.text) && !allowed.contains(&n.owner.name.to_ascii_lowercase())
+    })
 }
 
 /// Literal values that name a copied resource (as a whole word) name its staging copy.
