@@ -190,6 +190,31 @@ fn locate(
         .unwrap_or(("resource", name));
     let rest = &path[end..];
     match rest {
+        // A reference (`fromDatabase`, `fromService`, `fromGroup`) names a production
+        // resource when that resource kept its production name: the cause is its name.
+        [Step::Key(k), Step::Index(_), Step::Key(r), ..]
+            if k == "envVars"
+                && ["fromDatabase", "fromService", "fromGroup"].contains(&r.as_str()) =>
+        {
+            let reference = [&path[..end], &rest[..3]].concat();
+            let target = at(blueprint, &reference)
+                .and_then(|v| v.get("name").or(Some(v)))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let (kind, production) = origins
+                .by_staging
+                .get(target)
+                .copied()
+                .unwrap_or(("resource", target));
+            field_cause(
+                f,
+                find(&staging.renames, target, "name"),
+                kind,
+                production,
+                "name",
+                snapshot_label,
+            )
+        }
         [Step::Key(k), Step::Index(_), ..] if k == "envVars" => {
             let var = [&path[..end], &rest[..2]].concat();
             let key = at(blueprint, &var)
@@ -292,9 +317,7 @@ fn field_cause(
         }
         Some(Cause::Automatic { reason }) => Located {
             at: format!("{snapshot_label} ({kind} `{production}`, `{field}`)"),
-            cause: format!(
-                "`{field}` of production {kind} `{production}`, changed automatically: {reason}"
-            ),
+            cause: format!("`{field}` of production {kind} `{production}`: {reason}"),
             hint: Some(override_hint(f, kind, production, field)),
         },
         None => Located {

@@ -294,6 +294,16 @@ fn generate_exits_2_and_names_the_cause() {
             "version: 1\nrename:\n  suffix: -staging\nenv:\n  - {key: DATABASE_URL, set: \"postgres://app:canary-pw-77e2@dpg-d05lp1euk2gs73c9o9k0-a.oregon-postgres.render.com/app\"}\n",
             "overlays/staging.yaml:5:5: error[isolation/literal]",
         ),
+        // A staging name that is a production one, located at the rename rule.
+        (
+            "version: 1\nrename:\n  names:\n    insurance-navigator-db: insurance-navigator-api\n  suffix: -staging\n",
+            "overlays/staging.yaml:4:5: error[isolation/name]",
+        ),
+        // No rename at all: every resource keeps its production name.
+        (
+            "version: 1\n",
+            "generated/production.snapshot.yaml (service `insurance-navigator-api`, `name`): error[isolation/name]",
+        ),
     ] {
         let out = run(overlay);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -382,7 +382,6 @@ fn rename(
             .collect(),
         ..Names::default()
     };
-    let production: HashSet<&str> = snapshot.resource_names().map(|(_, n)| n).collect();
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let mut sorted: Vec<&(ResourceKind, String)> = copied.iter().collect();
     sorted.sort();
@@ -420,20 +419,9 @@ fn rename(
                 Cause::rule(overlay.locations.span(&path), path.clone())
             },
         });
-        if production.contains(staging.as_str()) {
-            let msg = if &staging == name {
-                format!(
-                    "{} `{name}` would keep its production name; Render's sync matches by name and would adopt and reconfigure the production resource",
-                    kind.as_str()
-                )
-            } else {
-                format!(
-                    "staging name `{staging}` (for {} `{name}`) is the name of a production resource",
-                    kind.as_str()
-                )
-            };
-            p.at(&path, msg, Some(format!("give it a staging name: rename.names.{name}, rename.pattern, or rename.suffix: -staging")));
-        }
+        // A staging name that is a production one is left to the Blueprint's isolation
+        // check: like any way staging could touch production it is a finding (exit 2),
+        // located at the rename rule recorded above.
         if let Some(other) = taken.insert(staging.clone(), name.clone()) {
             p.at(
                 &path,
