@@ -332,3 +332,75 @@ fn a_secret_looking_set_that_an_allowance_lets_through_is_still_refused_as_a_sec
     assert!(msg.contains("looks like a secret"), "{msg}");
     assert!(!msg.contains("canary-pw-4bd1"), "{msg}");
 }
+
+/// Every blocking kind goes through the same location: a schema finding about a field an
+/// override set points at the override; strict findings name the overlay and the
+/// production owner and key, never the rendered file.
+#[test]
+fn schema_and_strict_findings_point_at_their_cause_too() {
+    use stageprint::validate::{Finding, Severity};
+    let text = format!("{BASE}resources:\n  shop-web:\n    plan: pro\n");
+    let o = overlay(&text);
+    let out = pipeline::run(&snap(), &o, "staging", &paths(), Strict::Off.into()).unwrap();
+    let bp = blueprint(&out);
+    let i = services(&bp)
+        .iter()
+        .position(|s| s["name"] == "shop-web-stg")
+        .unwrap();
+    let rendered = Path::new("out/render.yaml");
+    let finding = |path: String| Finding {
+        severity: Severity::Error,
+        rule: "schema",
+        path,
+        span: Some(stageprint::yaml::Span {
+            file: rendered.to_path_buf(),
+            pos: stageprint::yaml::Pos { line: 7, column: 5 },
+        }),
+        message: "not a plan".into(),
+        hint: None,
+    };
+    let line = |f: &Finding| {
+        stageprint::locate::blocking_line(
+            f,
+            &bp,
+            rendered,
+            &out.staging,
+            &o.locations,
+            "snapshot.yaml",
+        )
+    };
+    let set = line(&finding(format!("services[{i}].plan")));
+    assert!(
+        set.starts_with(&format!("overlay.yaml:{}:", line_of(&text, "plan: pro"))),
+        "{set}"
+    );
+    assert!(set.contains("change `resources.shop-web.plan`"), "{set}");
+    let carried = line(&finding(format!("services[{i}].region")));
+    assert!(
+        carried.starts_with("snapshot.yaml (service `shop-web`, `region`)"),
+        "{carried}"
+    );
+    assert!(
+        carried.contains("resources: { shop-web: { region: … } }"),
+        "{carried}"
+    );
+    for l in [&set, &carried] {
+        assert!(!l.contains("render.yaml"), "{l}");
+    }
+
+    let strict = pipeline::run(&snap(), &o, "staging", &paths(), Strict::All.into())
+        .unwrap()
+        .blocking;
+    let s = strict
+        .iter()
+        .find(|l| l.starts_with("strict:") && l.contains("on service `shop-web`"))
+        .unwrap_or_else(|| panic!("{strict:#?}"));
+    assert!(
+        s.contains("on service `shop-web`") && s.contains("overlay.yaml"),
+        "{s}"
+    );
+    assert!(
+        !strict.iter().any(|l| l.contains("render.yaml")),
+        "{strict:#?}"
+    );
+}
