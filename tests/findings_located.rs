@@ -404,3 +404,16 @@ fn schema_and_strict_findings_point_at_their_cause_too() {
         "{strict:#?}"
     );
 }
+
+#[test]
+fn a_secret_looking_set_that_a_replace_could_rewrite_is_still_refused_as_a_secret() {
+    // The replace would take the production host out, and the credentials would be
+    // written: the overlay's secret refusal still applies.
+    let text = format!(
+        "{BASE}env:\n  - {{key: LOG_LEVEL, set: \"https://hook:canary-pw-4bd1@shop-web.onrender.com/in\"}}\n  - {{key: \"*\", replace: {{shop-web.onrender.com: hooks.staging.example}}}}\n"
+    );
+    let e = stageprint::overlay::apply(&snap(), &overlay(&text), "staging").unwrap_err();
+    let msg = stageprint::overlay::spec::join_errors(&e);
+    assert!(msg.contains("looks like a secret"), "{msg}");
+    assert!(!msg.contains("canary-pw-4bd1"), "{msg}");
+}

@@ -179,7 +179,16 @@ pub(super) fn resolve(
                 // (exit 2, located at this rule), whatever else is wrong with it: the same
                 // outcome as a production value a default carried. Nothing is written
                 // while it stands, and no message quotes it.
+                // Only when no `replace` can change the value afterwards: a replaced value
+                // might no longer point at production and would then be written.
+                let replaceable = rules.iter().any(|r| {
+                    r.actions().len() == 1
+                        && r.action() == Action::Replace
+                        && Pattern::new(&r.key).matches(&slot.key)
+                        && (r.on.is_empty() || r.on.iter().any(|n| n == owner_name(slot.owner)))
+                });
                 if action == Action::Set
+                    && !replaceable
                     && rule
                         .set
                         .as_deref()
