@@ -324,13 +324,32 @@ fn generate_exits_2_and_names_the_cause() {
 fn a_secret_looking_set_that_an_allowance_lets_through_is_still_refused_as_a_secret() {
     // The allowance makes the production host legal, so the value would be written:
     // the overlay's secret refusal still applies.
-    let text = format!(
-        "{BASE}env:\n  - {{key: LOG_LEVEL, set: \"https://hook:canary-pw-4bd1@shop-web.onrender.com/in\"}}\nallow:\n  - target: shop-web.onrender.com\n    reason: shared hook\n"
-    );
-    let e = stageprint::overlay::apply(&snap(), &overlay(&text), "staging").unwrap_err();
-    let msg = stageprint::overlay::spec::join_errors(&e);
-    assert!(msg.contains("looks like a secret"), "{msg}");
-    assert!(!msg.contains("canary-pw-4bd1"), "{msg}");
+    for (value, target) in [
+        (
+            "https://hook:canary-pw-4bd1@shop-web.onrender.com/in",
+            "shop-web.onrender.com",
+        ),
+        (
+            "https://hook:canary-pw-4bd1@shop-web.onrender.com/in",
+            "shop-web",
+        ),
+        // Two identities of one resource: an allowance for either covers the value.
+        (
+            "https://hook:canary-pw-4bd1@shop-web.onrender.com/in?via=srv-ddddddddddddddddddd1",
+            "shop-web.onrender.com",
+        ),
+    ] {
+        let text = format!(
+            "{BASE}env:\n  - {{key: LOG_LEVEL, set: \"{value}\"}}\nallow:\n  - target: {target}\n    reason: shared hook\n"
+        );
+        let e = stageprint::overlay::apply(&snap(), &overlay(&text), "staging").unwrap_err();
+        let msg = stageprint::overlay::spec::join_errors(&e);
+        assert!(
+            msg.contains("looks like a secret"),
+            "{value} {target}: {msg}"
+        );
+        assert!(!msg.contains("canary-pw-4bd1"), "{msg}");
+    }
 }
 
 /// Every blocking kind goes through the same location: a schema finding about a field an

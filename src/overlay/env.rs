@@ -681,10 +681,16 @@ fn keep_production_out(slots: &mut [Slot], production: &Production, overlay: &Ov
 /// isolation check is certain to refuse the Blueprint that carries it.
 fn points_at_production(value: &str, production: &Production, overlay: &Overlay) -> bool {
     let allowed = overlay.allowed_targets();
-    production.matches(value).iter().any(|h| {
+    // As the isolation check judges it: per production resource, covered when an
+    // allowance names the resource or any of its identities the value holds.
+    let mut by_owner: BTreeMap<String, bool> = BTreeMap::new();
+    for h in production.matches(value) {
         let n = &production.needles[h.needle];
-        !allowed.contains(&n.text) && !allowed.contains(&n.owner.name.to_ascii_lowercase())
-    })
+        let owner = n.owner.name.to_ascii_lowercase();
+        let covered = allowed.contains(&n.text) || allowed.contains(&owner);
+        *by_owner.entry(owner).or_insert(false) |= covered;
+    }
+    by_owner.values().any(|covered| !covered)
 }
 
 /// Literal values that name a copied resource (as a whole word) name its staging copy.
