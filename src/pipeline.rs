@@ -114,13 +114,25 @@ pub fn run(
     });
     findings.extend(isolation.findings());
     validate::sort(&mut findings);
-    drop(doc);
-    // 3. Strictness is judged on the model, where each variable's deciding rule is known.
+    // 3. A refused Blueprint is never written: each blocking finding points at its cause
+    //    (the overlay line, or the production value a default carried), not at a line of
+    //    an unwritten file. Strictness is judged on the model, where each variable's
+    //    deciding rule is known.
     let mut blocking: Vec<String> = findings
         .iter()
         .filter(|f| f.is_error())
-        .map(validate::report::line)
+        .map(|f| {
+            crate::locate::blocking_line(
+                f,
+                &doc.value,
+                &blueprint_path,
+                &staging,
+                &overlay.locations,
+                &paths.snapshot_label,
+            )
+        })
         .collect();
+    drop(doc);
     blocking.extend(strictness(&staging, options.strict));
     // 4. The report summarises the model and the checks; every file comes from the same model.
     let warnings: Vec<FindingRow> = findings

@@ -131,18 +131,6 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     // Overlays: meaning.
     (
         "overlays/staging.yaml",
-        "version: 1\n",
-        "overlays/staging.yaml:1:1",
-        "would keep its production name",
-    ),
-    (
-        "overlays/staging.yaml",
-        "version: 1\nrename:\n  names:\n    insurance-navigator-db: insurance-navigator-api\n  suffix: -staging\n",
-        "overlays/staging.yaml:4:5",
-        "is the name of a production resource",
-    ),
-    (
-        "overlays/staging.yaml",
         "version: 1\nrename:\n  suffix: -staging\nenv:\n  - key: LOG_LEVLE\n    set: debug\n",
         "overlays/staging.yaml:5:5",
         "env rule `LOG_LEVLE` matches no variable",

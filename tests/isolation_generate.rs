@@ -39,7 +39,10 @@ fn a_rule_that_writes_a_production_domain_is_refused_with_the_fix() {
         .iter()
         .find(|f| f.contains("PUBLIC_APP_URL"))
         .expect("a finding for PUBLIC_APP_URL");
-    assert!(f.contains("out/render.yaml:"), "{f}");
+    // The Blueprint is refused and never written: the finding names the `set` line.
+    assert!(f.starts_with("overlay.yaml:5:"), "{f}");
+    assert!(!f.contains("render.yaml"), "{f}");
+    assert!(f.contains("services[0].envVars["), "{f}");
     assert!(f.contains("error[isolation/literal]"), "{f}");
     assert!(
         f.contains("service `insurance-navigator-api-staging`"),
@@ -49,7 +52,10 @@ fn a_rule_that_writes_a_production_domain_is_refused_with_the_fix() {
         f.contains("production service `insurance-navigator-api`"),
         "{f}"
     );
-    assert!(f.contains("hint: add an overlay rule"), "{f}");
+    assert!(
+        f.contains("hint: change that `set` to a staging value"),
+        "{f}"
+    );
 }
 
 #[test]

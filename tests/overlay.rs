@@ -143,16 +143,31 @@ fn renames_follow_names_then_pattern_then_suffix() {
 
 #[test]
 fn a_staging_name_equal_to_a_production_name_is_refused() {
-    let e = errors("version: 1\nrename:\n  names: {shop-db: shop-web}\n  suffix: -stg\n");
+    // Staging touching production is a finding of the Blueprint check (exit 2), located
+    // at the rename rule that gave the name, or at the resource when no rule renamed it.
+    let b = run(
+        &snap(),
+        "version: 1\nrename:\n  names: {shop-db: shop-web}\n  suffix: -stg\n",
+    )
+    .blocking;
     assert!(
-        has(
-            &e,
-            "3:11 staging name `shop-web` (for database `shop-db`) is the name of a production resource"
-        ),
-        "{e:?}"
+        b.iter().any(|f| f.starts_with(
+            "overlay.yaml:3:11: error[isolation/name] databases[0].name: database `shop-web`: `shop-web` is the name of production service `shop-web`"
+        ) && f.contains("hint: change the rename rule `rename.names.shop-db`")),
+        "{b:?}"
     );
-    let e = errors("version: 1\n");
-    assert!(has(&e, "would keep its production name"), "{e:?}");
+    let b = run(&snap(), "version: 1\n").blocking;
+    for name in ["shop-web", "shop-worker", "shop-db", "shop-shared"] {
+        assert!(
+            b.iter().any(|f| f.contains("error[isolation/name]")
+                && f.contains(&format!("`{name}` is the name of production"))
+                && f.contains("no rename rule applies: the production name is kept")
+                && f.contains(&format!(
+                    "rename: {{ names: {{ {name}: <staging name> }} }}"
+                ))),
+            "{name}: {b:?}"
+        );
+    }
     let e = errors(
         "version: 1\nrename:\n  names: {shop-db: same, shop-web: same}\n  suffix: -s\nresources:\n  shop-worker: {plan: standard}\n",
     );

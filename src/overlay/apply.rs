@@ -30,6 +30,8 @@ pub(super) struct Names {
     pub map: HashMap<ResourceKind, HashMap<String, String>>,
     /// Production service name → its kind, for building references by name.
     pub service_kinds: HashMap<String, ServiceKind>,
+    /// What gave each copied resource its staging name.
+    pub causes: Vec<Change>,
 }
 
 impl Names {
@@ -61,8 +63,10 @@ pub fn apply(
     check_named_resources(snapshot, overlay, &mut p);
     // Selection comes first: names, overrides and env rules only concern copied resources.
     let (copied, not_copied) = select(snapshot, overlay, &mut p);
+    check_settings_for_suspended(snapshot, overlay, &copied, &mut p);
     // Renaming next: every later step refers to resources by their staging names.
-    let names = rename(snapshot, &copied, overlay, &mut p);
+    let mut names = rename(snapshot, &copied, overlay, &mut p);
+    let renames = std::mem::take(&mut names.causes);
     // Field overrides: kind defaults first, then the resource's own (the resource wins).
     let mut changes = Vec::new();
     // Production's identities, to keep values that point at production out of staging.
@@ -125,6 +129,7 @@ pub fn apply(
         manual_steps: env.steps,
         allowances: overlay.allowances(),
         not_copied,
+        renames,
     };
     super::steps::add_manual_steps(snapshot, &mut staging);
     staging
@@ -192,9 +197,27 @@ fn check_named_resources(snapshot: &Snapshot, overlay: &Overlay, p: &mut Problem
             );
         }
     }
+    for (i, pat) in f.select.include_suspended.iter().enumerate() {
+        let pattern = Pattern::new(pat);
+        let path = format!("select.includeSuspended[{i}]");
+        let matched: Vec<(ResourceKind, &str)> = snapshot
+            .resource_names()
+            .filter(|(_, n)| pattern.matches(n))
+            .collect();
+        if !matched.is_empty() && !matched.iter().any(|(k, n)| is_suspended(snapshot, *k, n)) {
+            p.at(
+                &path,
+                format!(
+                    "`{pat}` names no suspended production resource; includeSuspended only brings in suspended ones"
+                ),
+                Some("remove it: resources that are not suspended are copied by select.include".into()),
+            );
+        }
+    }
     for (list, field) in [
         (&f.select.include, "select.include"),
         (&f.select.exclude, "select.exclude"),
+        (&f.select.include_suspended, "select.includeSuspended"),
     ] {
         for (i, pat) in list.iter().enumerate() {
             let pattern = Pattern::new(pat);
@@ -247,12 +270,30 @@ fn select(
         .iter()
         .map(|s| Pattern::new(s))
         .collect();
+    let include_suspended: Vec<Pattern> = overlay
+        .file
+        .select
+        .include_suspended
+        .iter()
+        .map(|s| Pattern::new(s))
+        .collect();
     let mut copied = HashSet::new();
     let mut not_copied = Vec::new();
     for (kind, name) in snapshot.resource_names() {
         let included = include.is_empty() || include.iter().any(|p| p.matches(name));
         let excluded = exclude.iter().find(|p| p.matches(name));
         match (included, excluded) {
+            // Suspended in production: copying it would start it in staging.
+            (true, None)
+                if is_suspended(snapshot, kind, name)
+                    && !include_suspended.iter().any(|p| p.matches(name)) =>
+            {
+                not_copied.push(NotCopied {
+                    kind: kind.as_str(),
+                    name: name.to_string(),
+                    reason: format!("suspended in production; in staging it would run and cost money (copy it with select.includeSuspended: [{name}])"),
+                });
+            }
             (true, None) => {
                 copied.insert((kind, name.to_string()));
             }
@@ -271,6 +312,61 @@ fn select(
     (copied, not_copied)
 }
 
+/// Overrides or a rename for a suspended resource that is left out would do nothing: the
+/// author meant to copy it.
+fn check_settings_for_suspended(
+    snapshot: &Snapshot,
+    overlay: &Overlay,
+    copied: &HashSet<(ResourceKind, String)>,
+    p: &mut Problems,
+) {
+    let f = &overlay.file;
+    let left_out = |name: &str| {
+        kind_of(snapshot, name)
+            .into_iter()
+            .any(|k| is_suspended(snapshot, k, name) && !copied.contains(&(k, name.to_string())))
+    };
+    let excluded = |name: &str| {
+        f.select
+            .exclude
+            .iter()
+            .any(|e| Pattern::new(e).matches(name))
+    };
+    for (section, keys) in [
+        ("resources", f.resources.keys().collect::<Vec<_>>()),
+        ("rename.names", f.rename.names.keys().collect()),
+    ] {
+        for name in keys {
+            if left_out(name) && !excluded(name) {
+                p.at(
+                    &format!("{section}.{name}"),
+                    format!("`{name}` is suspended in production and therefore not copied, so this does nothing"),
+                    Some(format!("to copy it deliberately: select: {{ includeSuspended: [{name}] }}; otherwise remove this entry")),
+                );
+            }
+        }
+    }
+}
+
+/// Whether production has the resource suspended (services and databases can be).
+pub(super) fn is_suspended(snapshot: &Snapshot, kind: ResourceKind, name: &str) -> bool {
+    match kind {
+        ResourceKind::Service => snapshot
+            .services
+            .iter()
+            .any(|s| s.name == name && s.unexpressed.suspended),
+        ResourceKind::Database => snapshot
+            .databases
+            .iter()
+            .any(|d| d.name == name && d.unexpressed.suspended),
+        ResourceKind::KeyValue => snapshot
+            .key_values
+            .iter()
+            .any(|k| k.name == name && k.unexpressed.suspended),
+        ResourceKind::EnvGroup => false,
+    }
+}
+
 fn rename(
     snapshot: &Snapshot,
     copied: &HashSet<(ResourceKind, String)>,
@@ -286,7 +382,6 @@ fn rename(
             .collect(),
         ..Names::default()
     };
-    let production: HashSet<&str> = snapshot.resource_names().map(|(_, n)| n).collect();
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let mut sorted: Vec<&(ResourceKind, String)> = copied.iter().collect();
     sorted.sort();
@@ -314,20 +409,19 @@ fn rename(
         } else {
             (name.clone(), "rename".to_string())
         };
-        if production.contains(staging.as_str()) {
-            let msg = if &staging == name {
-                format!(
-                    "{} `{name}` would keep its production name; Render's sync matches by name and would adopt and reconfigure the production resource",
-                    kind.as_str()
-                )
+        names.causes.push(Change {
+            resource: staging.clone(),
+            field: "name".into(),
+            production: Some(name.clone()),
+            cause: if staging == *name {
+                Cause::auto("no rename rule applies: the production name is kept")
             } else {
-                format!(
-                    "staging name `{staging}` (for {} `{name}`) is the name of a production resource",
-                    kind.as_str()
-                )
-            };
-            p.at(&path, msg, Some(format!("give it a staging name: rename.names.{name}, rename.pattern, or rename.suffix: -staging")));
-        }
+                Cause::rule(overlay.locations.span(&path), path.clone())
+            },
+        });
+        // A staging name that is a production one is left to the Blueprint's isolation
+        // check: like any way staging could touch production it is a finding (exit 2),
+        // located at the rename rule recorded above.
         if let Some(other) = taken.insert(staging.clone(), name.clone()) {
             p.at(
                 &path,

@@ -54,8 +54,22 @@ struct Slot<'s> {
     cause: Option<Cause>,
     /// Why the state differs from production when no rule decided it.
     auto: Option<Cause>,
+    /// The `group`/`ungroup` rule that moved it. A move decides where the variable
+    /// lives, never its value: the value keeps its disposition and protection.
+    moved: Option<Cause>,
     into_group: Option<usize>,
     to_services: bool,
+}
+
+impl Slot<'_> {
+    /// What decided the variable, for records and provenance: the rule that set its
+    /// value, else the rule that moved it, else the automatic reason.
+    fn decided(&self) -> Option<Cause> {
+        self.cause
+            .clone()
+            .or_else(|| self.moved.clone())
+            .or_else(|| self.auto.clone())
+    }
 }
 
 pub(super) fn resolve(
@@ -161,6 +175,30 @@ pub(super) fn resolve(
                 {
                     continue; // just added by this rule
                 }
+                // A value that points at production is a finding of the Blueprint check
+                // (exit 2, located at this rule), whatever else is wrong with it: the same
+                // outcome as a production value a default carried. Nothing is written
+                // while it stands, and no message quotes it.
+                // Only when no `replace` can change the value afterwards: a replaced value
+                // might no longer point at production and would then be written.
+                let replaceable = rules.iter().any(|r| {
+                    r.actions().len() == 1
+                        && r.action() == Action::Replace
+                        && Pattern::new(&r.key).matches(&slot.key)
+                        && (r.on.is_empty() || r.on.iter().any(|n| n == owner_name(slot.owner)))
+                });
+                if action == Action::Set
+                    && !replaceable
+                    && rule
+                        .set
+                        .as_deref()
+                        .is_some_and(|v| points_at_production(v, production, overlay))
+                {
+                    slot.state = State::Literal(rule.set.clone().unwrap_or_default());
+                    slot.cause = Some(cause.clone());
+                    matched[ri] += 1;
+                    continue;
+                }
                 if apply_rule(
                     rule,
                     &path,
@@ -194,7 +232,10 @@ pub(super) fn resolve(
                 ),
                 _ => format!("env rule `{}` matches no variable in {scope}", rule.key),
             };
-            let hint = if rule.action() == Action::Set
+            let left_out = left_out_owner(rule, snapshot, names);
+            let hint = if left_out.is_some() {
+                left_out
+            } else if rule.action() == Action::Set
                 && Pattern::new(&rule.key).is_literal()
                 && rule.on.is_empty()
             {
@@ -216,11 +257,22 @@ pub(super) fn resolve(
                 .and_then(|v| v.refers_to.as_ref())
                 .map(|r| r.name.as_str())
                 .unwrap_or_default();
+            let suspended = slot
+                .prod
+                .and_then(|v| v.refers_to.as_ref())
+                .is_some_and(|r| super::apply::is_suspended(snapshot, r.resource, &r.name));
+            let copy = if suspended {
+                format!(
+                    "it is suspended in production: copy it deliberately with select.includeSuspended: [{target}]"
+                )
+            } else {
+                "copy that resource (select)".to_string()
+            };
             p.at(
-                &selection_path(overlay, target),
+                &selection_path(overlay, snapshot, target),
                 format!("{} on {} `{}` {msg}", slot.key, owner_kind(slot.owner), owner_name(slot.owner)),
                 Some(format!(
-                    "copy that resource (select), or decide the variable: env: [{{key: {}, on: [{}], set: …}}] (or secret/fromDatabase/fromService/drop)",
+                    "{copy}, or decide the variable: env: [{{key: {}, on: [{}], set: …}}] (or secret/fromDatabase/fromService/drop)",
                     slot.key,
                     owner_name(slot.owner)
                 )),
@@ -242,7 +294,7 @@ pub(super) fn resolve(
     let mut steps = Vec::new();
     let mut moved_out: Vec<(usize, &Slot)> = Vec::new();
     for slot in &slots {
-        let decided = slot.cause.clone().or_else(|| slot.auto.clone());
+        let decided = slot.decided();
         match (slot.owner, &slot.state) {
             (_, State::Dropped(_)) | (_, State::Unresolved(_)) => {}
             (Owner::Group(g), _) if slot.to_services => moved_out.push((g, slot)),
@@ -270,10 +322,20 @@ pub(super) fn resolve(
                 }
             }
             (Owner::Group(g), state) => {
-                group_vars.entry(g).or_default().insert(
-                    slot.key.clone(),
-                    (state.clone(), decided.clone(), String::new()),
-                );
+                let entry = group_vars.entry(g).or_default();
+                match entry.get(&slot.key) {
+                    Some((moved, _, from)) if moved != state => p.at(
+                        "env",
+                        format!("`{}` moves into env group `{}` from `{from}`, which already holds it with a different value", slot.key, snapshot.env_groups[g].name),
+                        Some(format!("drop one of them, or make the values agree (env set with on: [{from}, {}])", snapshot.env_groups[g].name)),
+                    ),
+                    _ => {
+                        entry.insert(
+                            slot.key.clone(),
+                            (state.clone(), decided.clone(), String::new()),
+                        );
+                    }
+                }
             }
         }
     }
@@ -294,10 +356,7 @@ pub(super) fn resolve(
                 .entry(i)
                 .or_default()
                 .entry(slot.key.clone())
-                .or_insert((
-                    source.clone(),
-                    slot.cause.clone().or_else(|| slot.auto.clone()),
-                ));
+                .or_insert((source.clone(), slot.decided()));
         }
     }
 
@@ -407,17 +466,34 @@ pub(super) fn resolve(
     }
 }
 
-/// The overlay line that left `name` out: the `select.exclude` entry matching it, or
-/// `select.include` when nothing included it.
-fn selection_path(overlay: &Overlay, name: &str) -> String {
+/// The overlay line that left `name` out: the `select.exclude` entry matching it,
+/// `select` for a suspended resource nothing brought in, or `select.include` when
+/// nothing included it.
+fn selection_path(overlay: &Overlay, snapshot: &Snapshot, name: &str) -> String {
     let select = &overlay.file.select;
+    let suspended = snapshot
+        .resource_names()
+        .any(|(k, n)| n == name && super::apply::is_suspended(snapshot, k, n));
     match select
         .exclude
         .iter()
         .position(|p| Pattern::new(p).matches(name))
     {
         Some(i) => format!("select.exclude[{i}]"),
+        None if suspended => "select".into(),
         None => "select.include".into(),
+    }
+}
+
+/// Why a production resource that exists is not copied, for `is not copied` errors.
+fn not_copied_note(snapshot: &Snapshot, kinds: &[ResourceKind], name: &str) -> String {
+    if kinds
+        .iter()
+        .any(|k| super::apply::is_suspended(snapshot, *k, name))
+    {
+        format!("it is suspended in production; copy it with select.includeSuspended: [{name}]")
+    } else {
+        "see select".into()
     }
 }
 
@@ -439,6 +515,7 @@ fn initial<'s>(owner: Owner, v: &'s model::EnvVar, snapshot: &Snapshot, names: &
         },
         cause: None,
         auto: None,
+        moved: None,
         into_group: None,
         to_services: false,
     };
@@ -600,6 +677,22 @@ fn keep_production_out(slots: &mut [Slot], production: &Production, overlay: &Ov
     }
 }
 
+/// Whether `value` holds a production identity no allowance covers, so that the
+/// isolation check is certain to refuse the Blueprint that carries it.
+fn points_at_production(value: &str, production: &Production, overlay: &Overlay) -> bool {
+    let allowed = overlay.allowed_targets();
+    // As the isolation check judges it: per production resource, covered when an
+    // allowance names the resource or any of its identities the value holds.
+    let mut by_owner: BTreeMap<String, bool> = BTreeMap::new();
+    for h in production.matches(value) {
+        let n = &production.needles[h.needle];
+        let owner = n.owner.name.to_ascii_lowercase();
+        let covered = allowed.contains(&n.text) || allowed.contains(&owner);
+        *by_owner.entry(owner).or_insert(false) |= covered;
+    }
+    by_owner.values().any(|covered| !covered)
+}
+
 /// Literal values that name a copied resource (as a whole word) name its staging copy.
 fn propagate_renames(slots: &mut [Slot], snapshot: &Snapshot, names: &Names) {
     let renames: HashMap<&str, &str> = snapshot
@@ -669,7 +762,10 @@ fn check_rule_targets(rules: &[EnvRule], snapshot: &Snapshot, names: &Names, p: 
             {
                 p.at(
                     &path,
-                    format!("`{name}` is not copied to staging (see select)"),
+                    format!(
+                        "`{name}` is not copied to staging ({})",
+                        not_copied_note(snapshot, &[ResourceKind::Service], name)
+                    ),
                     None,
                 );
             }
@@ -696,7 +792,10 @@ fn check_rule_targets(rules: &[EnvRule], snapshot: &Snapshot, names: &Names, p: 
             } else if !kinds.iter().any(|k| names.is_copied(*k, name)) {
                 p.at(
                     &format!("env[{ri}].{field}"),
-                    format!("`{name}` is not copied to staging (see select)"),
+                    format!(
+                        "`{name}` is not copied to staging ({})",
+                        not_copied_note(snapshot, kinds, name)
+                    ),
                     None,
                 );
             }
@@ -754,6 +853,7 @@ fn add_missing<'s>(
             state: State::Literal(value.clone()),
             cause: Some(cause.clone()),
             auto: None,
+            moved: None,
             into_group: None,
             to_services: false,
         });
@@ -901,6 +1001,8 @@ fn apply_rule(
                     None => return true,
                 }
             }
+            slot.moved = Some(cause.clone());
+            return true;
         }
         Action::Drop => slot.state = State::Dropped(rule.drop.clone().unwrap_or_default()),
     }
@@ -928,6 +1030,37 @@ fn replace_all(value: &str, pairs: &[(&String, &String)]) -> String {
         }
     }
     out
+}
+
+/// A rule that matched nothing because the variables it names live only on resources
+/// that are not copied: say which, and for a suspended one how to bring it in.
+fn left_out_owner(rule: &EnvRule, snapshot: &Snapshot, names: &Names) -> Option<String> {
+    let pattern = Pattern::new(&rule.key);
+    let services = snapshot
+        .services
+        .iter()
+        .map(|s| (ResourceKind::Service, &s.name, &s.env_vars));
+    let groups = snapshot
+        .env_groups
+        .iter()
+        .map(|g| (ResourceKind::EnvGroup, &g.name, &g.env_vars));
+    let (kind, name) = services
+        .chain(groups)
+        .filter(|(k, n, _)| !names.is_copied(*k, n))
+        .filter(|(_, n, _)| rule.on.is_empty() || rule.on.contains(n))
+        .find(|(_, _, vars)| vars.iter().any(|v| pattern.matches(&v.key)))
+        .map(|(k, n, _)| (k, n))?;
+    Some(if super::apply::is_suspended(snapshot, kind, name) {
+        format!(
+            "it is on {} `{name}`, which is suspended in production and so not copied: copy it with select.includeSuspended: [{name}], or remove the rule",
+            kind.as_str()
+        )
+    } else {
+        format!(
+            "it is on {} `{name}`, which is not copied (see select): copy it, or remove the rule",
+            kind.as_str()
+        )
+    })
 }
 
 fn key_suggestion(key: &str, slots: &[Slot]) -> Option<String> {
@@ -979,7 +1112,7 @@ fn record_for(
 ) -> EnvRecord {
     let secret = slot.prod.is_some_and(|v| v.is_secret());
     let production_value = slot.prod.and_then(|v| v.value.clone()).filter(|_| !secret);
-    let cause = slot.cause.clone().or_else(|| slot.auto.clone());
+    let cause = slot.decided();
     let (disposition, detail) = match (&slot.state, slot.into_group, slot.to_services) {
         (State::Dropped(reason), ..) => (Disposition::Dropped, reason.clone()),
         (State::Unresolved(msg), ..) => (Disposition::Dropped, msg.clone()),
@@ -1046,11 +1179,12 @@ fn change_for(slot: &Slot, staging_owner: &dyn Fn(Owner) -> String) -> Option<Ch
     let unchanged = matches!((&slot.state, slot.prod), (State::Literal(v), Some(p)) if p.value.as_ref() == Some(v) && !secret)
         && slot.into_group.is_none()
         && !slot.to_services;
-    let default_secret = matches!(slot.state, State::Operator(None)) && slot.cause.is_none();
+    let default_secret =
+        matches!(slot.state, State::Operator(None)) && slot.cause.is_none() && slot.moved.is_none();
     if unchanged || default_secret {
         return None;
     }
-    let cause = slot.cause.clone().or_else(|| slot.auto.clone())?;
+    let cause = slot.decided()?;
     Some(Change {
         resource: staging_owner(slot.owner),
         field: format!("envVars.{}", slot.key),

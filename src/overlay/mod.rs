@@ -40,6 +40,8 @@ pub struct Staging {
     pub allowances: Vec<Allowance>,
     /// Production resources not copied, with the reason.
     pub not_copied: Vec<NotCopied>,
+    /// What gave each resource its staging name (`field: name`), like `changes`.
+    pub renames: Vec<Change>,
 }
 
 #[derive(Debug, Clone)]

@@ -57,6 +57,10 @@ pub struct Select {
     /// Names or patterns to leave out (wins over `include`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Suspended production resources to copy anyway, by name or pattern. A suspended
+    /// resource is left out by default: in staging it would run and cost money.
+    #[serde(default)]
+    pub include_suspended: Vec<String>,
 }
 
 /// Naming rules, tried in this order: `names`, `pattern`, then `prefix`/`suffix`.
