@@ -321,7 +321,12 @@ pub fn secret_shape(value: &str) -> Option<String> {
     let why = token_shape(value)
         .or_else(|| url_credentials(value))
         .or_else(|| named_credential(value))?;
-    Some(format!("value shape: {why}"))
+    Some(if why == "credentials inside a URL" {
+        // The name this rule has always had in snapshots.
+        "value has credentials inside a URL".to_string()
+    } else {
+        format!("value shape: {why}")
+    })
 }
 
 /// `*_KEY`-style words of a key name (`_`, `-`, `.` and camelCase separate words).
@@ -665,7 +670,8 @@ fn strip_public_hashes(value: &str) -> std::borrow::Cow<'_, str> {
 /// `camelCase`, dotted module paths), versions, paths, cron expressions, hostnames, UUIDs,
 /// Render resource ids, public content hashes; URLs and JSON are judged part by part.
 fn opaque_value(value: &str) -> Option<&'static str> {
-    let v = strip_public_hashes(value);
+    let decoded = percent_decode(value);
+    let v = strip_public_hashes(&decoded);
     let in_url = v.contains("://");
     for token in v.split(|c: char| {
         !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '~' | '%'))
@@ -682,6 +688,38 @@ fn opaque_value(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// `%XX` sequences decoded (a bounded number of rounds, for nested encodings), so an
+/// encoded separator does not glue words into one long run.
+fn percent_decode(value: &str) -> String {
+    let mut cur = value.to_string();
+    for _ in 0..4 {
+        if !cur.contains('%') {
+            break;
+        }
+        let b = cur.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if b[i] == b'%' && i + 2 < b.len() {
+                if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        let next = String::from_utf8_lossy(&out).into_owned();
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
 }
 
 /// `api.example.com`, `o123.ingest.sentry.io`: dot-separated labels ending in a word.
@@ -722,7 +760,7 @@ fn is_render_id(s: &str) -> bool {
     };
     let tail_ok = match (parts.next(), parts.next()) {
         (None, _) => true,
-        (Some(t), None) => t.len() == 1 && t.bytes().all(|c| c.is_ascii_lowercase()),
+        (Some(t), None) => t.len() == 1 && t.bytes().all(|c| c.is_ascii_alphabetic()),
         _ => false,
     };
     PREFIXES.contains(&p)
