@@ -582,6 +582,9 @@ fn named_credential(value: &str) -> Option<&'static str> {
             return json_credential(&json, 0).then_some("credential field inside JSON");
         }
     }
+    if json_fragment_credential(value) {
+        return Some("credential field inside JSON");
+    }
     let words: Vec<&str> = value.split_whitespace().collect();
     for (i, w) in words.iter().enumerate() {
         let w = w.trim_matches(['"', '\'', '(', ')', ';', ',']);
@@ -617,16 +620,45 @@ fn named_credential(value: &str) -> Option<&'static str> {
     None
 }
 
+/// `"password": "…"` inside a larger text (a command, a value that is not JSON as a
+/// whole): a quoted secret name, a colon, a quoted non-empty string.
+fn json_fragment_credential(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(colon) = rest.find(':') {
+        let before = rest[..colon].trim_end();
+        let after = rest[colon + 1..].trim_start();
+        rest = &rest[colon + 1..];
+        let Some(name) = before
+            .strip_suffix('"')
+            .and_then(|b| b.rfind('"').map(|q| &b[q + 1..]))
+        else {
+            continue;
+        };
+        let Some(v) = after.strip_prefix('"') else {
+            continue;
+        };
+        let v = &v[..v.find('"').unwrap_or(v.len())];
+        if !v.is_empty() && !is_reference(v) && is_secret_name(name) {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_secret_name(name: &str) -> bool {
+    secret_key_word(name).is_some()
+        || DEFAULT_SECRET_KEYS
+            .iter()
+            .any(|p| Pattern::case_insensitive(p).matches(name))
+}
+
 fn json_credential(v: &serde_json::Value, depth: usize) -> bool {
     if depth > 32 {
         return false;
     }
     match v {
         serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
-            let named = (secret_key_word(k).is_some()
-                || DEFAULT_SECRET_KEYS
-                    .iter()
-                    .any(|p| Pattern::case_insensitive(p).matches(k)))
+            let named = is_secret_name(k)
                 && matches!(v, serde_json::Value::String(s) if !s.is_empty() && !is_reference(s));
             named || json_credential(v, depth + 1)
         }),
@@ -1330,6 +1362,7 @@ mod tests {
             "curl -H 'Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543' https://x.example",
             "pip install git+https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/a/b",
             "./seed Zx8Kq2Lm9Np4Rt7Vw3Yb6Cd1",
+            r#"./run --config '{"db":{"password":"hunter2"}}'"#,
         ] {
             assert!(cl.classify_text("startCommand", cmd).is_some(), "{cmd}");
         }
