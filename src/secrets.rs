@@ -3,7 +3,8 @@
 //! Classification happens once, at ingestion (when API values become domain values):
 //! after it, a secret exists only as the name of the rule that classified it and an
 //! optional HMAC-SHA256 fingerprint. Rules come from `stageprint.yaml` plus defaults:
-//! key names, known token shapes, credentials inside URLs, and high-entropy values.
+//! key names, known token shapes, credentials inside URLs, and any value that has a long
+//! opaque run of characters no harmless shape explains.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
