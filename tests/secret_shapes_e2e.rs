@@ -280,7 +280,13 @@ fn every_shape_in_every_position_leaks_nowhere() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "round {round}: {stderr}");
         assert_clean("snapshot's stderr", &stderr);
-        assert_clean("snapshot's stdout", &String::from_utf8_lossy(&out.stdout));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_clean("snapshot's stdout", &stdout);
+        assert!(
+            stdout.contains("startCommand  ")
+                && stdout.contains("(not carried: the overlay must set it)"),
+            "--explain-secrets lists the redacted commands: {stdout}"
+        );
         let text = std::fs::read_to_string(&snap).unwrap();
         assert_clean("the snapshot", &text);
         assert!(

@@ -78,6 +78,16 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
                 svc.env_vars = vars(&rs.env_vars);
                 svc.secret_files = secret_files(&rs.secret_files, opts);
                 redact(&mut svc, opts);
+                for r in &svc.redacted {
+                    let what = match &r.header {
+                        Some(h) => format!("header {h}"),
+                        None => format!("`{}`", r.field),
+                    };
+                    warnings.push(Warning(format!(
+                        "service {}: {what} holds a secret ({}); the snapshot keeps no value for it, and generate needs the overlay to set it (move the secret into an env var)",
+                        svc.name, r.rule
+                    )));
+                }
                 svc.env_groups = links.get(s.id.as_str()).cloned().unwrap_or_default();
                 snapshot.services.push(svc);
             }
