@@ -599,10 +599,7 @@ fn named_credential(value: &str) -> Option<&'static str> {
             || !bare
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
-            || secret_key_word(bare).is_none()
-                && !DEFAULT_SECRET_KEYS
-                    .iter()
-                    .any(|p| Pattern::case_insensitive(p).matches(&bare.replace('-', "_")))
+            || !is_secret_name(&bare.replace('-', "_"))
         {
             continue;
         }
@@ -646,11 +643,16 @@ fn json_fragment_credential(value: &str) -> bool {
     false
 }
 
+/// A name (an option, a query parameter, a JSON field) that the default key rules make
+/// secret.
 fn is_secret_name(name: &str) -> bool {
-    secret_key_word(name).is_some()
-        || DEFAULT_SECRET_KEYS
+    static DEFAULT: std::sync::LazyLock<Vec<Pattern>> = std::sync::LazyLock::new(|| {
+        DEFAULT_SECRET_KEYS
             .iter()
-            .any(|p| Pattern::case_insensitive(p).matches(name))
+            .map(|p| Pattern::case_insensitive(p))
+            .collect()
+    });
+    secret_key_word(name).is_some() || DEFAULT.iter().any(|p| p.matches(name))
 }
 
 fn json_credential(v: &serde_json::Value, depth: usize) -> bool {
@@ -977,7 +979,7 @@ mod tests {
 
     /// Secret shapes and the rule that must classify each (`None` for the key: a key
     /// that says nothing).
-    pub(crate) const SECRET_SHAPES: &[(&str, &str, &str)] = &[
+    const SECRET_SHAPES: &[(&str, &str, &str)] = &[
         (
             "X",
             "sk_live_4eC39HqLyjWDarjtT1zdp7dc",

@@ -228,3 +228,26 @@ fn carried_values_naming_production_are_listed_and_undecided() {
             .any(|r| r["key"] == "APP_ENV")
     );
 }
+
+#[test]
+fn hosts_under_staging_domains_are_not_external() {
+    let domains = |overlay: &str| -> Vec<String> {
+        let out = run(&bundled_snapshot(), overlay);
+        let report: serde_json::Value =
+            serde_json::from_str(file(&out.files, "report.json")).unwrap();
+        report["review"]["externalEndpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["domain"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(domains(BASE).contains(&"quotes-partner.example".to_string()));
+    let own = domains(&format!(
+        "{BASE}resources:\n  insurance-navigator-api:\n    domains: [quotes-partner.example]\n"
+    ));
+    assert!(
+        !own.contains(&"quotes-partner.example".to_string()),
+        "{own:?}"
+    );
+}

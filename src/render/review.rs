@@ -89,16 +89,9 @@ pub fn review(staging: &Staging) -> Review {
             production_named.push(row(value.trim().to_string()));
         }
         for host in external_hosts(&r.key, value) {
-            if RENDER_SUFFIXES
-                .iter()
-                .chain(
-                    staging_domains
-                        .iter()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .iter(),
-                )
-                .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+            let under =
+                |s: &str| host == s || host.strip_suffix(s).is_some_and(|h| h.ends_with('.'));
+            if RENDER_SUFFIXES.iter().any(|s| under(s)) || staging_domains.iter().any(|s| under(s))
             {
                 continue;
             }
