@@ -66,6 +66,7 @@ shows in the snapshot's diff without its value.")]
   stageprint validate                       # each environment's generated render.yaml
   stageprint validate path/to/render.yaml
   stageprint validate --format json render.yaml
+  stageprint validate --against-production   # and check isolation against the configured snapshot
   stageprint validate --against-snapshot generated/production.snapshot.yaml generated/staging/render.yaml")]
     Validate(ValidateArgs),
 }
@@ -139,6 +140,10 @@ pub struct ValidateArgs {
     /// Also check that the Blueprint cannot touch the production resources in this snapshot.
     #[arg(long, value_name = "SNAPSHOT")]
     pub against_snapshot: Option<PathBuf>,
+    /// Also check isolation against the production snapshot stageprint.yaml names (its
+    /// `snapshot` key), so scripts need not read the config themselves.
+    #[arg(long, conflicts_with = "against_snapshot")]
+    pub against_production: bool,
 }
 
 /// Parse arguments and run; the returned exit status is the only thing `main` maps.
@@ -184,6 +189,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     Format::Markdown => commands::OutputFormat::Markdown,
                 },
                 against_snapshot: a.against_snapshot,
+                against_production: a.against_production,
             },
         ),
     }

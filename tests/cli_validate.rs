@@ -242,3 +242,70 @@ fn against_snapshot_refuses_production_identities() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("cannot read snapshot nope.yaml"));
 }
+
+#[test]
+fn against_production_reads_the_snapshot_the_config_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("generated/staging")).unwrap();
+    fs::copy(
+        repo().join("generated/production.snapshot.yaml"),
+        d.join("generated/prod.yaml"),
+    )
+    .unwrap();
+    // The snapshot path is quoted and commented, as valid YAML may write it.
+    fs::write(
+        d.join("stageprint.yaml"),
+        "version: 1\nproduction:\n  owner: tea-x\nsnapshot: \"generated/prod.yaml\" # production\nenvironments:\n  staging:\n    overlay: overlays/staging.yaml\n    out: generated/staging\n",
+    )
+    .unwrap();
+    let staging =
+        fs::read_to_string(repo().join("tests/validate/good-insurance-navigator-staging.yaml"))
+            .unwrap();
+    let leaky = staging.replace(
+        "value: https://api.staging.insurancenavigator.example\n",
+        "value: https://api.insurancenavigator.example\n",
+    );
+    fs::write(d.join("generated/staging/render.yaml"), &staging).unwrap();
+    let out = stageprint(d)
+        .args(["validate", "--against-production"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    fs::write(d.join("generated/staging/render.yaml"), &leaky).unwrap();
+    let out = stageprint(d)
+        .args(["validate", "--against-production"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("error[isolation/literal]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    for args in [
+        &["validate", "--no-such-flag"][..],
+        &[
+            "validate",
+            "--against-production",
+            "--against-snapshot",
+            "x.yaml",
+        ],
+        &["no-such-command"],
+    ] {
+        let out = stageprint(repo()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("error:"), "{args:?}");
+    }
+    let out = stageprint(repo())
+        .args(["validate", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("--against-production"));
+}

@@ -33,16 +33,25 @@ fn insurance_navigator() {
     insta::assert_snapshot!("insurance_navigator", concat(&out.files));
 }
 
-/// Every Blueprint stageprint generates validates against Render's published schema
-/// (`../shared/render-blueprint.schema.json`, JSON Schema 2020-12) as well as ours.
+/// Every Blueprint stageprint generates validates against Render's published schema as
+/// served in September 2026 (`../shared/render-blueprint-2026-09.schema.json`, the
+/// reference) and in April 2026 (a Blueprint should not need the newest schema to
+/// sync), as well as ours.
 #[test]
 fn generated_blueprints_validate_against_renders_published_schema() {
     let Some(shared) = shared_dir() else { return };
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(shared.join("render-blueprint.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let render = jsonschema::draft202012::new(&schema).unwrap();
+    for file in [
+        "render-blueprint-2026-09.schema.json",
+        "render-blueprint.schema.json",
+    ] {
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(shared.join(file)).unwrap()).unwrap();
+        let render = jsonschema::draft202012::new(&schema).unwrap();
+        generated_blueprints_validate_against(&render, file);
+    }
+}
+
+fn generated_blueprints_validate_against(render: &jsonschema::Validator, file: &str) {
     let ours = stageprint::validate::schema::Schema::ours();
     let harbor = snapshot_from_fixtures(&root().join("tests/fixtures/harbor/api"), None);
     let insurance = bundled_snapshot();
@@ -76,7 +85,7 @@ fn generated_blueprints_validate_against_renders_published_schema() {
             .collect();
         assert!(
             errors.is_empty(),
-            "{name} fails Render's schema: {errors:#?}"
+            "{name} fails Render's schema ({file}): {errors:#?}"
         );
         assert!(ours.is_valid(&bp), "{name} fails our schema");
     }
@@ -85,5 +94,8 @@ fn generated_blueprints_validate_against_renders_published_schema() {
         &std::fs::read_to_string(root().join("generated/staging/render.yaml")).unwrap(),
     )
     .unwrap();
-    assert!(render.is_valid(&committed));
+    assert!(
+        render.is_valid(&committed),
+        "the committed Blueprint fails {file}"
+    );
 }

@@ -402,6 +402,63 @@ async fn the_rate_limit_budget_is_respected_across_windows() {
     }
 }
 
+/// Over any span as long as the server's window, the snapshot's own requests never exceed
+/// the limit less the headroom: a burst at the end of one window and another at the start
+/// of the next must not add up, and another client spending the budget during the run
+/// must not push the snapshot into 429s.
+#[tokio::test]
+async fn over_any_window_length_the_snapshot_keeps_to_its_share_while_another_client_spends() {
+    let window = Duration::from_secs(2);
+    let settings = Settings {
+        budget: Budget {
+            limit: 60,
+            window,
+            epoch_reset: false,
+        },
+        ..Settings::default()
+    };
+    let spec = synth::Spec {
+        services: 40,
+        ..synth::Spec::default()
+    };
+    let fake = Arc::new(FakeRender::start(synth::workspace(&spec), settings).await);
+    let other = fake.clone();
+    let spender = tokio::spawn(async move {
+        // A sixth of every window, a little at a time.
+        loop {
+            other.spend(1);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    // Start late in the first window, so that the budget left in it and the next window's
+    // fresh budget lie close together.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (walked, client) = walk(&fake, client_settings(&fake), synth::OWNER).await;
+    spender.abort();
+    walked.unwrap();
+    let rate_limited = client
+        .stats
+        .rate_limited
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!((fake.counts().over_budget, rate_limited), (0, 0));
+    let at: Vec<Duration> = fake.served().iter().map(|s| s.at).collect();
+    assert!(
+        at.len() > 96,
+        "the snapshot spans several windows ({})",
+        at.len()
+    );
+    // 60 less a headroom of 0.2 is 48; the server answers a little after the client
+    // decides, so the span checked is the window less that jitter.
+    let span = window - Duration::from_millis(100);
+    for (i, t) in at.iter().enumerate() {
+        let within = at[i..].iter().take_while(|u| **u - *t < span).count();
+        assert!(
+            within <= 48,
+            "{within} requests within {span:?} from request {i}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_budget_spent_by_another_tool_is_waited_out() {
     let settings = Settings {

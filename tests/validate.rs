@@ -12,20 +12,8 @@ use stageprint::validate::schema::Schema;
 use stageprint::validate::{self, Options, report};
 use stageprint::yaml;
 
-/// `../shared` when it exists; when `CI=true` its absence is a failure, not a skip.
-fn shared_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "CI=true but {} is missing: the cross-checks against Render's schema cannot run",
-            dir.display()
-        );
-    } else {
-        None
-    }
-}
+mod cross_check;
+use cross_check::shared_dir;
 
 fn documents() -> Vec<PathBuf> {
     let mut docs: Vec<PathBuf> = fs::read_dir("tests/validate")
@@ -124,7 +112,7 @@ fn cross_check(files: &[PathBuf], render: &Schema) -> Verdicts {
 }
 
 fn render_schema(shared: &Path) -> Schema {
-    let text = fs::read_to_string(shared.join("render-blueprint.schema.json")).unwrap();
+    let text = fs::read_to_string(shared.join("render-blueprint-2026-09.schema.json")).unwrap();
     Schema::compile(&text).unwrap()
 }
 
@@ -175,7 +163,7 @@ fn our_schema_accepts_every_test_document_renders_schema_accepts() {
 }
 
 #[test]
-fn our_schema_knows_the_2026_fields_renders_copy_lacks() {
+fn our_schema_knows_the_fields_renders_schema_lacks() {
     let Some(shared) = shared_dir() else { return };
     let render = render_schema(&shared);
     let doc = Path::new("tests/validate/good-every-kind.yaml");
@@ -183,7 +171,174 @@ fn our_schema_knows_the_2026_fields_renders_copy_lacks() {
     assert!(Schema::ours().is_valid(&value));
     assert!(
         !render.is_valid(&value),
-        "the document uses fields Render's April 2026 copy lacks"
+        "the document uses fields Render documents but its schema lacks"
+    );
+}
+
+/// The plans Render's September 2026 schema lists for one resource kind.
+fn render_plans(shared: &Path, definition: &str) -> Vec<String> {
+    let text = fs::read_to_string(shared.join("render-blueprint-2026-09.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let plans: Vec<String> = schema["definitions"][definition]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{definition} lists its plans"))
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert!(!plans.is_empty());
+    plans
+}
+
+/// What Render's September 2026 schema added, tried one change at a time on a document it
+/// accepts: every plan of each resource kind's list, every value of each new field on each
+/// kind that takes it, and each new reference. Whatever Render's schema accepts,
+/// `stageprint validate` (schema and semantic rules) accepts too.
+#[test]
+fn validate_accepts_every_plan_and_new_field_renders_schema_accepts() {
+    use serde_json::{Value, json};
+    let Some(shared) = shared_dir() else { return };
+    let render = render_schema(&shared);
+    let base_path = Path::new("tests/validate/good-2026-09.yaml");
+    let (base, _) = yaml::to_json(&fs::read_to_string(base_path).unwrap(), base_path).unwrap();
+    assert!(
+        render.is_valid(&base),
+        "Render's schema accepts the base document"
+    );
+
+    let mut tries: Vec<(String, Value)> = Vec::new();
+    let mut set = |what: String, pointer: &str, key: &str, value: Value| {
+        let mut doc = base.clone();
+        doc.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer} exists"))
+            .as_object_mut()
+            .unwrap()
+            .insert(key.to_string(), value);
+        tries.push((what, doc));
+    };
+    let services = base["services"].as_array().unwrap().clone();
+    for (i, s) in services.iter().enumerate() {
+        let at = format!("/services/{i}");
+        let (t, runtime) = (s["type"].as_str().unwrap(), s["runtime"].as_str());
+        let plans = match (t, runtime) {
+            ("web", Some("static")) | ("workflow", _) => None,
+            ("web" | "pserv" | "worker", _) => Some("serverPlan"),
+            ("cron", _) => Some("cronPlan"),
+            ("keyvalue" | "redis", _) => Some("keyValuePlan"),
+            _ => None,
+        };
+        for plan in plans.map(|d| render_plans(&shared, d)).unwrap_or_default() {
+            // Render's API refuses `free` for private services and workers, which its
+            // schema does not say; stageprint's semantic rules do.
+            if plan == "free" && matches!(t, "pserv" | "worker") {
+                continue;
+            }
+            set(format!("{t} plan `{plan}`"), &at, "plan", json!(plan));
+        }
+        match (t, runtime) {
+            ("web" | "pserv" | "worker", r) if r != Some("static") => {
+                for mode in [
+                    json!({"enabled": true}),
+                    json!({"enabled": false, "uri": "https://example.com/m"}),
+                ] {
+                    set(
+                        format!("{t} maintenanceMode {mode}"),
+                        &at,
+                        "maintenanceMode",
+                        mode,
+                    );
+                }
+            }
+            _ => {}
+        }
+        if matches!(t, "cron") || runtime == Some("static") {
+            set(
+                format!("{t} preDeployCommand"),
+                &at,
+                "preDeployCommand",
+                json!("./migrate"),
+            );
+        }
+        if matches!(t, "keyvalue" | "redis") {
+            for mode in ["journal-snapshot", "snapshot", "off"] {
+                set(
+                    format!("Key Value persistenceMode `{mode}`"),
+                    &at,
+                    "persistenceMode",
+                    json!(mode),
+                );
+            }
+        }
+    }
+    for plan in render_plans(&shared, "postgresPlan") {
+        set(
+            format!("Postgres plan `{plan}`"),
+            "/databases/0",
+            "plan",
+            json!(plan),
+        );
+    }
+    for pool in ["pgbouncer", "none"] {
+        set(
+            format!("Postgres connectionPool `{pool}`"),
+            "/databases/0",
+            "connectionPool",
+            json!(pool),
+        );
+    }
+    for (key, reference) in [
+        (
+            "fromDatabase",
+            json!({"name": "main-db", "property": "connectionPoolString"}),
+        ),
+        (
+            "fromService",
+            json!({"type": "pserv", "name": "search", "property": "slug"}),
+        ),
+        (
+            "fromService",
+            json!({"type": "cron", "name": "nightly", "property": "slug"}),
+        ),
+        (
+            "fromService",
+            json!({"type": "workflow", "name": "pipelines", "property": "slug"}),
+        ),
+        (
+            "fromService",
+            json!({"type": "workflow", "name": "pipelines", "envVarKey": "TOKEN_NAME"}),
+        ),
+    ] {
+        let var = json!([{ "key": "REFERENCE", key: reference }]);
+        set(format!("{key} {reference}"), "/services/0", "envVars", var);
+    }
+
+    let mut accepted = 0;
+    let mut failures = Vec::new();
+    for (what, doc) in &tries {
+        if !render.is_valid(doc) {
+            continue;
+        }
+        accepted += 1;
+        let text = serde_json::to_string_pretty(doc).unwrap();
+        let findings = validate::validate_text(&text, base_path, &Options::default()).unwrap();
+        if validate::counts(&findings).0 > 0 {
+            failures.push(format!("{what}:\n{}", report::text(&findings, 1)));
+        }
+    }
+    println!(
+        "{} changes tried, {accepted} accepted by Render's schema",
+        tries.len()
+    );
+    // Each change is one Render's schema accepts; a change it rejects means the test no
+    // longer exercises what it says.
+    assert_eq!(
+        accepted,
+        tries.len(),
+        "Render's schema rejects a change meant to be valid"
+    );
+    assert!(
+        failures.is_empty(),
+        "Render's schema accepts, stageprint validate rejects:\n{}",
+        failures.join("\n")
     );
 }
 

@@ -31,21 +31,8 @@ fn fixture_api(name: &str) -> PathBuf {
     manifest_dir().join("tests/fixtures").join(name).join("api")
 }
 
-/// `../shared`, when it exists. Cross-checks against it skip on a fresh clone, never in CI.
-fn shared_dir() -> Option<PathBuf> {
-    let dir = manifest_dir().join("../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "{} is missing, and CI=true requires the cross-checks against it",
-            dir.display()
-        );
-    }
-    eprintln!("skipping cross-check: {} not found", dir.display());
-    None
-}
+mod cross_check;
+use cross_check::shared_dir;
 
 /// The `.json` files of a directory, sorted.
 fn json_files(dir: &Path) -> Vec<PathBuf> {

@@ -18,6 +18,8 @@ pub struct Options {
     pub files: Vec<PathBuf>,
     pub format: OutputFormat,
     pub against_snapshot: Option<PathBuf>,
+    /// Check isolation against the snapshot the config names.
+    pub against_production: bool,
 }
 
 pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
@@ -26,7 +28,12 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
     } else {
         options.files
     };
-    let production = match &options.against_snapshot {
+    let snapshot = match (&options.against_snapshot, options.against_production) {
+        (Some(path), _) => Some(path.clone()),
+        (None, true) => Some(Config::load(&global.config)?.snapshot_path()),
+        (None, false) => None,
+    };
+    let production = match &snapshot {
         Some(path) => Some(load_snapshot(path)?),
         None => None,
     };

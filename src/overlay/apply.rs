@@ -545,16 +545,18 @@ fn check_enum(p: &mut Problems, path: &str, value: &str, allowed: &[&str], what:
 
 /// Plans a new staging resource of this kind may use.
 fn plans_for(t: Target) -> Vec<&'static str> {
+    use model::PlanKind;
     match t {
-        Target::Service(ServiceKind::Web, ..) => model::BLUEPRINT_SERVICE_PLANS.to_vec(),
-        Target::Service(ServiceKind::Cron, ..) => vec!["starter", "standard", "pro", "pro plus"],
-        Target::Service(..) => model::BLUEPRINT_SERVICE_PLANS[1..].to_vec(),
-        Target::Database => {
-            let mut v = vec!["free"];
-            v.extend_from_slice(model::BLUEPRINT_SIZED_PLANS);
-            v
-        }
-        Target::KeyValue => vec!["free", "starter", "standard", "pro", "pro plus"],
+        Target::Service(ServiceKind::Web, ..) => PlanKind::Web.plans(),
+        Target::Service(ServiceKind::Cron, ..) => PlanKind::Cron.plans(),
+        Target::Service(..) => PlanKind::PrivateOrWorker.plans(),
+        // A new database cannot be created on a legacy plan.
+        Target::Database => PlanKind::Postgres
+            .plans()
+            .into_iter()
+            .filter(|p| !model::is_legacy_postgres_plan(p))
+            .collect(),
+        Target::KeyValue => PlanKind::KeyValue.plans(),
     }
 }
 

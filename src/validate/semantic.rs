@@ -14,15 +14,16 @@ use super::blueprint::{self, Kind, Resource, Scope, items};
 use super::cron::{self, CronError};
 use super::schema::printable_key;
 use super::{Finding, Options, Severity, ticks};
-use crate::model::{BLUEPRINT_SERVICE_PLANS, BLUEPRINT_SIZED_PLANS, is_legacy_postgres_plan};
+use crate::model::{
+    BLUEPRINT_SIZED_PLANS, POSTGRES_COMPUTE_PLANS, PlanKind, is_legacy_postgres_plan,
+};
 use crate::yaml::{Locations, child_index, child_key, suggest};
 
 /// Native runtimes build with `buildCommand` and start with `startCommand`.
 const NATIVE_RUNTIMES: &[&str] = &["node", "python", "go", "ruby", "rust", "elixir"];
-const KEY_VALUE_PLANS: &[&str] = &["free", "starter", "standard", "pro", "pro plus"];
-const CRON_PLANS: &[&str] = &["starter", "standard", "pro", "pro plus"];
 const DATABASE_PROPERTIES: &[&str] = &[
     "connectionString",
+    "connectionPoolString",
     "host",
     "port",
     "user",
@@ -254,7 +255,10 @@ impl Checker<'_> {
             )
             .hint = Some("write `runtime: static`, or the runtime the service needs".into());
         }
-        let is_static = t == "web" && matches!(runtime, Some("static") | None);
+        // A web service without a runtime is a static site, unless a shared build source
+        // says how it is built.
+        let is_static = t == "web"
+            && (runtime == Some("static") || (runtime.is_none() && !r.has("buildSource")));
         let native = runtime.is_some_and(|rt| NATIVE_RUNTIMES.contains(&rt));
         let what = if is_static {
             "a static site".to_string()
@@ -272,7 +276,6 @@ impl Checker<'_> {
                 "disk",
                 "healthCheckPath",
                 "startCommand",
-                "preDeployCommand",
                 "dockerCommand",
                 "dockerfilePath",
                 "dockerContext",
@@ -507,13 +510,9 @@ impl Checker<'_> {
 
     fn service_plan(&mut self, r: &Resource, t: &str) {
         let allowed: Vec<&str> = match t {
-            "web" | "workflow" => BLUEPRINT_SERVICE_PLANS.to_vec(),
-            "pserv" | "worker" => BLUEPRINT_SERVICE_PLANS
-                .iter()
-                .copied()
-                .filter(|p| *p != "free")
-                .collect(),
-            "cron" => CRON_PLANS.to_vec(),
+            "web" | "workflow" => PlanKind::Web.plans(),
+            "pserv" | "worker" => PlanKind::PrivateOrWorker.plans(),
+            "cron" => PlanKind::Cron.plans(),
             _ => return,
         };
         let what = format!("a {t} service");
@@ -529,13 +528,15 @@ impl Checker<'_> {
             if !allowed.contains(&plan) && is_known_plan(plan) {
                 let why = if plan == "free" {
                     format!("there is no free instance type for {what}")
-                } else if BLUEPRINT_SIZED_PLANS.contains(&plan) {
+                } else if PlanKind::Postgres.accepts(plan) && !PlanKind::Web.accepts(plan) {
                     format!("`{plan}` is a Postgres instance type")
+                } else if PlanKind::KeyValue.accepts(plan) && !PlanKind::Web.accepts(plan) {
+                    format!("`{plan}` is a Key Value instance type")
                 } else {
                     format!("{what} cannot use plan `{plan}`")
                 };
                 self.error("plan", &path, why).hint =
-                    Some(format!("{what} takes {}", ticks(&allowed)));
+                    Some(format!("{what} takes {}", plan_ranges(&allowed)));
             }
         }
         if r.has("previewPlan") {
@@ -682,14 +683,17 @@ impl Checker<'_> {
         for key in ["plan", "previewPlan"] {
             if let Some(plan) = r
                 .str(key)
-                .filter(|p| is_known_plan(p) && !KEY_VALUE_PLANS.contains(p))
+                .filter(|p| is_known_plan(p) && !PlanKind::KeyValue.accepts(p))
             {
                 self.error(
                     "plan",
                     &r.at(key),
                     format!("a Key Value cannot use plan `{plan}`"),
                 )
-                .hint = Some(format!("Key Value takes {}", ticks(KEY_VALUE_PLANS)));
+                .hint = Some(format!(
+                    "Key Value takes {}",
+                    plan_ranges(&PlanKind::KeyValue.plans())
+                ));
             }
         }
         self.ip_allow_list(r);
@@ -700,7 +704,10 @@ impl Checker<'_> {
         let family = |p: &str| {
             if is_legacy_postgres_plan(p) {
                 Some("legacy")
-            } else if p == "free" || BLUEPRINT_SIZED_PLANS.contains(&p) {
+            } else if p == "free"
+                || BLUEPRINT_SIZED_PLANS.contains(&p)
+                || POSTGRES_COMPUTE_PLANS.contains(&p)
+            {
                 Some("current")
             } else {
                 None
@@ -712,7 +719,7 @@ impl Checker<'_> {
                 .filter(|p| is_known_plan(p) && family(p).is_none())
             {
                 self.error("plan", &r.at(key), format!("`{p}` is not a Postgres instance type"))
-                    .hint = Some("Postgres takes `free`, `basic-256mb`…`basic-4gb`, `pro-4gb`…`pro-512gb`, `accelerated-16gb`…`accelerated-1024gb`".into());
+                    .hint = Some("Postgres takes `free`, `basic-256mb`…`basic-4gb`, `pro-4gb`…`pro-512gb`, `accelerated-16gb`…`accelerated-1024gb`, `0.1c-256mb`…`128c-1024g`".into());
             }
         }
         if let Some(p) = plan.filter(|p| is_legacy_postgres_plan(p)) {
@@ -973,16 +980,18 @@ impl Checker<'_> {
                 );
             }
             (Some(p), None) => {
+                // Every service has a slug (Render, September 2026); only web services,
+                // private services and Key Values have a network address.
                 let allowed: &[&str] = match t {
-                    "web" | "pserv" => &["host", "port", "hostport"],
+                    "web" | "pserv" => &["host", "port", "hostport", "slug"],
                     "keyvalue" | "redis" => &["host", "port", "connectionString"],
                     "dpg" => DATABASE_PROPERTIES,
-                    _ => &[],
+                    _ => &["slug"],
                 };
                 if !allowed.contains(&p) {
-                    let hint = if allowed.is_empty() {
+                    let hint = if allowed == ["slug"] {
                         format!(
-                            "a `{t}` service has no network address to reference; use `envVarKey`"
+                            "a `{t}` service has no network address to reference; use `slug` or `envVarKey`"
                         )
                     } else {
                         format!("a `{t}` reference takes {}", ticks(allowed))
@@ -1084,7 +1093,31 @@ fn reachable(from: &Scope, to: &Scope) -> bool {
 }
 
 fn is_known_plan(p: &str) -> bool {
-    BLUEPRINT_SERVICE_PLANS.contains(&p) || BLUEPRINT_SIZED_PLANS.contains(&p)
+    PlanKind::is_known(p)
+}
+
+/// A plan list for a hint: the named plans one by one, each run of sized plans as its
+/// first and last (`0.5c-512mb`…`12c-96g`).
+fn plan_ranges(plans: &[&str]) -> String {
+    let sized = |p: &str| p.starts_with(|c: char| c.is_ascii_digit()) || p.contains('-');
+    let mut parts: Vec<String> = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    let flush = |run: &mut Vec<&str>, parts: &mut Vec<String>| match run.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("`{one}`")),
+        [first, .., last] => parts.push(format!("`{first}`…`{last}`")),
+    };
+    for p in plans {
+        if sized(p) {
+            run.push(p);
+        } else {
+            flush(&mut run, &mut parts);
+            run.clear();
+            parts.push(format!("`{p}`"));
+        }
+    }
+    flush(&mut run, &mut parts);
+    parts.join(", ")
 }
 
 fn is_cidr(s: &str) -> bool {
@@ -1194,7 +1227,9 @@ impl Index {
                     }),
                 Kind::Service => {
                     let t = r.str("type").unwrap_or("");
-                    let is_static = t == "web" && matches!(r.str("runtime"), Some("static") | None);
+                    let is_static = t == "web"
+                        && (r.str("runtime") == Some("static")
+                            || (r.str("runtime").is_none() && !r.has("buildSource")));
                     let (types, what, reference_type): (Vec<&'static str>, String, &'static str) =
                         match t {
                             "web" if is_static => {
@@ -1204,6 +1239,7 @@ impl Index {
                             "pserv" => (vec!["pserv"], "private service".into(), "pserv"),
                             "worker" => (vec!["worker"], "background worker".into(), "worker"),
                             "cron" => (vec!["cron"], "cron job".into(), "cron"),
+                            "workflow" => (vec!["workflow"], "workflow".into(), "workflow"),
                             other => (vec![], format!("`{other}` service"), "web"),
                         };
                     idx.services

@@ -14,18 +14,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared`, when present. With `CI=true` its absence is a failure, not a skip.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = root().join("..").join("shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("../shared is missing, and CI=true requires the cross-checks against it");
-    }
-    eprintln!("note: ../shared is absent; cross-check skipped");
-    None
-}
+#[path = "../cross_check/mod.rs"]
+pub mod cross_check;
+#[allow(unused_imports)]
+pub use cross_check::shared_dir;
 
 /// Normalise a directory of recorded API responses with the default secret rules.
 pub fn snapshot_from_fixtures(dir: &Path, key: Option<&[u8]>) -> Snapshot {

@@ -15,19 +15,7 @@ pub fn insurance_navigator() -> PathBuf {
     repo().join("tests/fixtures/insurance-navigator/api")
 }
 
-/// `../shared`, the read-only reference data, when present. Cross-checks against it run
-/// when it exists; in CI (`CI=true`) its absence is a failure, not a skip.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = repo().join("../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "{} is missing, and CI=true requires the cross-checks against it",
-            dir.display()
-        );
-    }
-    eprintln!("note: {} is missing; cross-check skipped", dir.display());
-    None
-}
+#[path = "../cross_check/mod.rs"]
+mod cross_check;
+#[allow(unused_imports)]
+pub use cross_check::shared_dir;

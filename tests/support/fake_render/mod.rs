@@ -125,6 +125,8 @@ pub struct Served {
     pub delivery: Delivery,
     /// The body, when recording and delivered whole.
     pub body: Option<Vec<u8>>,
+    /// When it was answered, from the server's start.
+    pub at: Duration,
 }
 
 /// Counters of what the server saw.
@@ -214,6 +216,12 @@ impl FakeRender {
         self.shared.faults.lock().unwrap()
     }
 
+    /// Another client of the same user spends `n` requests of the current window's budget.
+    pub fn spend(&self, n: u64) {
+        let mut w = self.shared.current_window();
+        w.1 = (w.1 + n).min(self.shared.budget.limit);
+    }
+
     pub fn served(&self) -> Vec<Served> {
         self.shared.log.lock().unwrap().clone()
     }
@@ -256,6 +264,18 @@ impl Drop for InFlight<'_> {
     }
 }
 
+impl Shared {
+    /// The budget counter, moved on to the window we are in: (window index, requests used).
+    fn current_window(&self) -> MutexGuard<'_, (u64, u64)> {
+        let mut w = self.window.lock().unwrap();
+        let index = (self.started.elapsed().as_nanos() / self.budget.window.as_nanos()) as u64;
+        if w.0 != index {
+            *w = (index, 0);
+        }
+        w
+    }
+}
+
 async fn handle(s: &Shared, req: Request) -> Reply {
     let n = s.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let now_in = s.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
@@ -279,6 +299,7 @@ async fn handle(s: &Shared, req: Request) -> Reply {
         status: reply.status,
         delivery: reply.delivery,
         body,
+        at: s.started.elapsed(),
     });
     reply
 }
@@ -308,11 +329,7 @@ fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
     }
     // Count against the window's budget; a spent budget answers 429 uncounted.
     let admitted = {
-        let mut w = s.window.lock().unwrap();
-        let index = (s.started.elapsed().as_nanos() / s.budget.window.as_nanos()) as u64;
-        if w.0 != index {
-            *w = (index, 0);
-        }
+        let mut w = s.current_window();
         if w.1 < s.budget.limit {
             w.1 += 1;
             true
