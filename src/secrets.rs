@@ -547,10 +547,10 @@ fn url_credentials(value: &str) -> Option<&'static str> {
         rest = after;
     }
     // Query strings without a scheme (`/path?token=…`).
-    if let Some(q) = value.find('?') {
-        if credential_query(&value[q + 1..]) {
-            return Some("credential in a URL query string");
-        }
+    if let Some(q) = value.find('?')
+        && credential_query(&value[q + 1..])
+    {
+        return Some("credential in a URL query string");
     }
     None
 }
@@ -578,10 +578,11 @@ fn is_reference(v: &str) -> bool {
 /// `--token=…`/`--token …` (commands), or a JSON field with a secret name.
 fn named_credential(value: &str) -> Option<&'static str> {
     let t = value.trim();
-    if (t.starts_with('{') || t.starts_with('[')) && t.len() > 1 {
-        if let Ok(json) = serde_json::from_str::<serde_json::Value>(t) {
-            return json_credential(&json, 0).then_some("credential field inside JSON");
-        }
+    if (t.starts_with('{') || t.starts_with('['))
+        && t.len() > 1
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(t)
+    {
+        return json_credential(&json, 0).then_some("credential field inside JSON");
     }
     if json_fragment_credential(value) {
         return Some("credential field inside JSON");
@@ -738,12 +739,13 @@ fn percent_decode(value: &str) -> String {
         let mut i = 0;
         while i < b.len() {
             let hex = |c: u8| (c as char).to_digit(16);
-            if b[i] == b'%' && i + 2 < b.len() {
-                if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
+            if b[i] == b'%'
+                && i + 2 < b.len()
+                && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+            {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
             }
             out.push(b[i]);
             i += 1;
