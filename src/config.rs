@@ -58,8 +58,9 @@ pub struct Secrets {
     /// Env var key patterns that are always secret (in addition to the defaults).
     #[serde(default)]
     pub secret_keys: Vec<String>,
-    /// Env var key patterns that are never secret by name or entropy. Known token shapes
-    /// and credentials inside URLs stay secret regardless.
+    /// Env var key patterns that are never secret by name or by an opaque value. Known
+    /// token shapes, credentials inside URLs and query strings, webhook URLs and named
+    /// credentials stay secret regardless.
     #[serde(default)]
     pub not_secret_keys: Vec<String>,
 }

@@ -179,7 +179,10 @@ fn strictness(staging: &Staging, strict: Strict) -> Vec<String> {
     staging
         .env_records
         .iter()
-        .filter(|r| r.is_default() && (strict == Strict::All || r.secret))
+        .filter(|r| {
+            (r.is_default() || crate::render::review::names_production_undecided(r))
+                && (strict == Strict::All || r.secret)
+        })
         .map(|r| {
             format!(
                 "strict: {} `{}` on {} `{}` has no rule deciding it (default: {}); add an env rule for it in {}",

@@ -381,3 +381,113 @@ fn pyyaml(text: &str) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// A generated credential: 24 to 48 characters in which upper-case letters, lower-case
+/// letters and digits are mixed as a random generator mixes them (each group of three
+/// holds one of each, in any order).
+fn generated_token() -> impl Strategy<Value = String> {
+    let upper = proptest::char::range('A', 'Z');
+    let lower = proptest::char::range('a', 'z');
+    let digit = proptest::char::range('0', '9');
+    proptest::collection::vec((upper, lower, digit, 0usize..6), 8..16).prop_map(|groups| {
+        let mut out = String::new();
+        for (u, l, d, order) in groups {
+            let g = match order {
+                0 => [u, l, d],
+                1 => [u, d, l],
+                2 => [l, u, d],
+                3 => [l, d, u],
+                4 => [d, u, l],
+                _ => [d, l, u],
+            };
+            out.extend(g);
+        }
+        out
+    })
+}
+
+/// Words joined as identifiers, paths and hostnames are: never secret by their shape.
+fn harmless_words() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(
+            prop::sample::select(vec![
+                "api",
+                "billing",
+                "worker",
+                "insurance",
+                "navigator",
+                "claims",
+                "exports",
+                "production",
+                "staging",
+                "queue",
+                "jobs",
+                "reports",
+                "Archive",
+                "Service",
+                "v2",
+                "2024",
+                "eu",
+                "west",
+                "primary",
+                "replica",
+                "cache",
+                "static",
+            ]),
+            1..8,
+        ),
+        prop::sample::select(vec!["-", "_", ".", "/"]),
+    )
+        .prop_map(|(w, sep)| w.join(sep))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    /// The classifier takes any string without panicking, and its reason never repeats
+    /// a run of the value.
+    #[test]
+    fn classification_of_any_string_names_a_rule_only(key in hostile_string(), value in hostile_string()) {
+        let c = stageprint::secrets::Classifier::default();
+        for why in [c.classify(&key, &value), c.classify_text(&key, &value)].into_iter().flatten() {
+            for part in value.split(|ch: char| !ch.is_alphanumeric()).filter(|p| p.chars().count() >= 8) {
+                prop_assert!(!why.contains(part), "{} repeats {}", why, part);
+            }
+        }
+    }
+
+    /// A generated credential is secret wherever it sits in an otherwise harmless value.
+    #[test]
+    fn a_generated_token_is_secret_in_any_position(
+        token in generated_token(),
+        words in harmless_words(),
+        form in 0usize..7,
+    ) {
+        let value = match form {
+            0 => token.clone(),
+            1 => format!("https://{}.example.com/{words}/{token}", "hooks"),
+            2 => format!("{{\"name\":\"{words}\",\"value\":\"{token}\"}}"),
+            3 => format!("{words},{token}"),
+            4 => format!("./bin/{words} --flag {token}"),
+            5 => format!("{words}:{token}"),
+            _ => format!("prefix {token} suffix"),
+        };
+        let c = stageprint::secrets::Classifier::default();
+        prop_assert!(c.classify("PLAIN_SETTING", &value).is_some(), "{}", value);
+        prop_assert!(c.classify_text("startCommand", &value).is_some(), "{}", value);
+    }
+
+    /// Identifiers, paths, hostnames and URLs made of words stay carried.
+    #[test]
+    fn words_stay_carried(words in harmless_words(), port in 1u16..65535) {
+        let c = stageprint::secrets::Classifier::default();
+        for value in [
+            words.clone(),
+            format!("https://{}.example.com:{port}/{words}", "api"),
+            format!("{words},{words}"),
+            format!("{{\"path\":\"/{words}\",\"port\":{port}}}"),
+        ] {
+            prop_assert!(c.classify("PLAIN_SETTING", &value).is_none(), "{}", value);
+        }
+    }
+}

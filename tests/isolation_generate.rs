@@ -143,7 +143,11 @@ fn a_copied_production_secret_is_caught_by_its_fingerprint() {
     );
     // The production JWT secret's value, typed into the overlay (it has no token shape).
     let value = "FAKE-jwt-signing-secret-not-for-production-use-000000";
-    let text = format!("{BASE}env:\n  - {{key: JWT_SECRET, set: \"{value}\"}}\n");
+    // The overlay's own secret check would refuse it by its key name first; an allowance
+    // lets it through so that the fingerprint check below is what stops it.
+    let text = format!(
+        "{BASE}env:\n  - {{key: JWT_SECRET, set: \"{value}\"}}\nallow:\n  - {{target: JWT_SECRET, reason: test}}\n"
+    );
     let o = Overlay::parse(&text, Path::new("overlay.yaml")).unwrap();
     let fp = Fingerprinter::new(key).unwrap();
     let out = pipeline::run(

@@ -216,3 +216,26 @@ fn no_canary_in_debug_output_of_what_holds_them() {
     let out = run(&snap, "version: 1\nrename: {suffix: -staging}\n");
     assert_clean("Staging Debug", &format!("{:?}", out.staging));
 }
+
+#[test]
+fn no_canary_in_refusals_of_secret_looking_overlay_values() {
+    for overlay in [
+        // A set that adds a variable, one that replaces a value, a command, a header.
+        "version: 1\nrename: {suffix: -staging}\nenv:\n  - {key: NEW_KEY, on: [canary-web], set: cnry0901Zx8Kq2Lm9Np4Rt7Vw3Yb6}\n",
+        "version: 1\nrename: {suffix: -staging}\nenv:\n  - {key: LOG_LEVEL, set: \"https://hooks.slack.com/services/T0/B0/cnry0902abc\"}\n",
+        "version: 1\nrename: {suffix: -staging}\nresources:\n  canary-web:\n    startCommand: \"node server.js --token cnry0903\"\n",
+    ] {
+        let p = project(overlay);
+        let out = stageprint(p.path(), &["-vv", "generate"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("looks like a secret")
+                || stderr.contains("looks like it holds a secret"),
+            "{stderr}"
+        );
+        assert_clean("the refusal", &stderr);
+        assert_clean("stdout", &String::from_utf8_lossy(&out.stdout));
+        assert!(!p.path().join("generated/staging").exists());
+    }
+}

@@ -1,6 +1,7 @@
 //! Secrets never leave memory: canary values planted in every place the API returns
 //! secrets (service env vars, env groups, secret files, Postgres and Key Value connection
-//! info, a preview's values, the API key, the fingerprint key) must appear in no file, no
+//! info, a preview's values, a start and a pre-deploy command, the API key, the fingerprint
+//! key) must appear in no file, no
 //! stdout, no log line at `-vv`, and no error message — on success and on failure.
 
 mod support;
@@ -41,6 +42,19 @@ fn planted() -> Workspace {
         .push(json!({"key": "PARTNER_API_KEY", "value": "CANARY6groupValueAbcdefgh"}));
     group["secretFiles"] =
         json!([{"name": "gcp.json", "content": "{\"private_key\": \"CANARY7groupFile\"}"}]);
+    // Commands cannot be `sync: false`: a secret in one is kept only as a redaction.
+    let command = "node dist/server.js --token sk_live_CANARY12startCommand";
+    for s in ws
+        .services
+        .iter_mut()
+        .filter(|s| s["id"] == API_SERVICE)
+        .chain(ws.service_details.get_mut(API_SERVICE))
+    {
+        let details = &mut s["serviceDetails"]["envSpecificDetails"];
+        details["startCommand"] = json!(command);
+        details["preDeployCommand"] =
+            json!("curl -H 'Authorization: Bearer CANARY13x7Rb2Tz9Lm4Kp8' x");
+    }
     let pg = ws.postgres_connections.get_mut(DATABASE).unwrap();
     for field in [
         "internalConnectionString",
@@ -136,6 +150,10 @@ fn a_successful_snapshot_at_vv_leaks_nothing() {
         );
     }
     assert!(text.contains("hmac-sha256:"), "fingerprints are recorded");
+    assert!(
+        text.contains("field: startCommand") && text.contains("field: preDeployCommand"),
+        "the commands are recorded as redacted"
+    );
     assert_clean(&output, &[&out]);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }

@@ -185,43 +185,59 @@ fn leave_out(snap: &mut Snapshot, selection: &Selection) {
     snap.sort();
 }
 
-/// Which env var keys and secret files were classified secret, and by which rule.
+/// Which env var keys, secret files, commands and headers were classified secret, and by
+/// which rule.
 pub fn explain_secrets(snap: &Snapshot) -> String {
     let mut out =
         String::from("Classified secret (keys and rules only; values are never shown):\n");
     let mut any = false;
-    let mut section =
-        |out: &mut String, title: String, vars: &[model::EnvVar], files: &[model::SecretFile]| {
-            let secret: Vec<&model::EnvVar> = vars.iter().filter(|v| v.is_secret()).collect();
-            if secret.is_empty() && files.is_empty() {
-                return;
-            }
-            any = true;
-            let _ = writeln!(out, "  {title}");
-            let width = secret.iter().map(|v| v.key.len()).max().unwrap_or(0);
-            for v in secret {
-                let rule = v
-                    .secret
-                    .as_ref()
-                    .map(|s| s.rule.as_str())
-                    .unwrap_or_default();
-                let _ = writeln!(out, "    {:width$}  {rule}", v.key);
-            }
-            for f in files {
-                let _ = writeln!(
-                    out,
-                    "    secret file {}  {}",
-                    f.name,
-                    Classifier::file_rule()
-                );
-            }
-        };
+    let mut section = |out: &mut String,
+                       title: String,
+                       vars: &[model::EnvVar],
+                       files: &[model::SecretFile],
+                       redacted: &[model::Redacted]| {
+        let secret: Vec<&model::EnvVar> = vars.iter().filter(|v| v.is_secret()).collect();
+        if secret.is_empty() && files.is_empty() && redacted.is_empty() {
+            return;
+        }
+        any = true;
+        let _ = writeln!(out, "  {title}");
+        let width = secret.iter().map(|v| v.key.len()).max().unwrap_or(0);
+        for v in secret {
+            let rule = v
+                .secret
+                .as_ref()
+                .map(|s| s.rule.as_str())
+                .unwrap_or_default();
+            let _ = writeln!(out, "    {:width$}  {rule}", v.key);
+        }
+        for f in files {
+            let _ = writeln!(
+                out,
+                "    secret file {}  {}",
+                f.name,
+                Classifier::file_rule()
+            );
+        }
+        for r in redacted {
+            let what = match &r.header {
+                Some(h) => format!("header {h}"),
+                None => r.field.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "    {what}  {} (not carried: the overlay must set it)",
+                r.rule
+            );
+        }
+    };
     for s in &snap.services {
         section(
             &mut out,
             format!("service {}", s.name),
             &s.env_vars,
             &s.secret_files,
+            &s.redacted,
         );
     }
     for g in &snap.env_groups {
@@ -230,6 +246,7 @@ pub fn explain_secrets(snap: &Snapshot) -> String {
             format!("env group {}", g.name),
             &g.env_vars,
             &g.secret_files,
+            &[],
         );
     }
     if !any {

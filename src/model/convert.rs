@@ -77,6 +77,17 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
             Ok(mut svc) => {
                 svc.env_vars = vars(&rs.env_vars);
                 svc.secret_files = secret_files(&rs.secret_files, opts);
+                redact(&mut svc, opts);
+                for r in &svc.redacted {
+                    let what = match &r.header {
+                        Some(h) => format!("header {h}"),
+                        None => format!("`{}`", r.field),
+                    };
+                    warnings.push(Warning(format!(
+                        "service {}: {what} holds a secret ({}); the snapshot keeps no value for it, and generate needs the overlay to set it (move the secret into an env var)",
+                        svc.name, r.rule
+                    )));
+                }
                 svc.env_groups = links.get(s.id.as_str()).cloned().unwrap_or_default();
                 snapshot.services.push(svc);
             }
@@ -600,6 +611,43 @@ fn secret_files(files: &[wire::SecretFile], opts: &ConvertOptions) -> Vec<Secret
             fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(&f.content)),
         })
         .collect()
+}
+
+/// Commands and static-site header values cannot be `sync: false`: a secret in one is
+/// taken out here (the field left empty, the rule and a fingerprint kept in `redacted`),
+/// and staging must set the field itself.
+fn redact(svc: &mut Service, opts: &ConvertOptions) {
+    let mut redacted = Vec::new();
+    for (field, value) in [
+        ("buildCommand", &mut svc.build_command),
+        ("startCommand", &mut svc.start_command),
+        ("preDeployCommand", &mut svc.pre_deploy_command),
+        ("dockerCommand", &mut svc.docker_command),
+    ] {
+        let Some(v) = value.as_deref() else { continue };
+        if let Some(rule) = opts.classifier.classify_text(field, v) {
+            redacted.push(Redacted {
+                field: field.to_string(),
+                header: None,
+                rule,
+                fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(v)),
+            });
+            *value = None;
+        }
+    }
+    svc.headers.retain(|h| {
+        let Some(rule) = opts.classifier.classify_text(&h.name, &h.value) else {
+            return true;
+        };
+        redacted.push(Redacted {
+            field: "headers".to_string(),
+            header: Some(format!("{} on {}", h.name, h.path)),
+            rule,
+            fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(&h.value)),
+        });
+        false
+    });
+    svc.redacted = redacted;
 }
 
 fn env_var(v: &wire::EnvVar, opts: &ConvertOptions, recogniser: &Recogniser) -> EnvVar {

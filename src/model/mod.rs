@@ -199,6 +199,11 @@ pub struct Service {
     pub env_vars: Vec<EnvVar>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret_files: Vec<SecretFile>,
+    /// Commands and header values whose production value was classified secret: the
+    /// field is left empty above and only the rule (and a keyed fingerprint) is kept here.
+    /// Staging cannot carry them; the overlay must set the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<Redacted>,
     /// How other services and the internet reach it.
     #[serde(default, skip_serializing_if = "Network::is_empty")]
     pub network: Network,
@@ -292,6 +297,22 @@ impl EnvVar {
     pub fn is_secret(&self) -> bool {
         self.secret.is_some()
     }
+}
+
+/// A service field whose production value was a secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Redacted {
+    /// The Blueprint field: `buildCommand`, `startCommand`, `preDeployCommand`,
+    /// `dockerCommand` or `headers`.
+    pub field: String,
+    /// For `headers`: which header (its name and path; the value is gone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// Why the value was classified secret (a rule name, never the value).
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -594,6 +615,7 @@ impl Service {
             env_groups: Vec::new(),
             env_vars: Vec::new(),
             secret_files: Vec::new(),
+            redacted: Vec::new(),
             network: Network::default(),
             unexpressed: Unexpressed::default(),
         }

@@ -81,6 +81,7 @@ pub(super) fn resolve(
     changes: &mut Vec<Change>,
     p: &mut Problems,
 ) -> EnvOutcome {
+    super::secret_fields::check(snapshot, overlay, services, p);
     let copied_services: BTreeMap<usize, &model::Service> = snapshot
         .services
         .iter()
@@ -152,6 +153,10 @@ pub(super) fn resolve(
                 overlay.locations.span(&path),
                 format!("env {} `{}`", rule.actions()[0].0, rule.key),
             );
+            if action == Action::Set && set_is_secret(rule, &path, overlay, p) {
+                matched[ri] += 1;
+                continue;
+            }
             if action == Action::Set {
                 matched[ri] += add_missing(
                     rule,
@@ -817,6 +822,45 @@ fn check_rule_targets(rules: &[EnvRule], snapshot: &Snapshot, names: &Names, p: 
     }
 }
 
+/// A `set` value, whether it replaces a production value or adds a variable, passes the
+/// classifier production values pass: one that looks secret would be committed in
+/// render.yaml. Known token shapes and credentials are refused whatever; a value that is
+/// secret only by its key name or its opaque look is accepted when an `allow` entry names
+/// the key (with its reason).
+fn set_is_secret(rule: &EnvRule, path: &str, overlay: &Overlay, p: &mut Problems) -> bool {
+    let Some(value) = &rule.set else { return false };
+    let Some(why) = crate::secrets::Classifier::default().classify(&rule.key, value) else {
+        return false;
+    };
+    let by_shape = crate::secrets::secret_shape(value).is_some();
+    if !by_shape
+        && overlay
+            .file
+            .allow
+            .iter()
+            .any(|a| a.target.trim() == rule.key)
+    {
+        return false;
+    }
+    let hint = if by_shape {
+        "use `secret: \"what to set\"` and set the value in the Render dashboard".to_string()
+    } else {
+        format!(
+            "use `secret: \"what to set\"` and set the value in the Render dashboard; if this value is meant to be public, add `allow: [{{target: {}, reason: …}}]`",
+            rule.key
+        )
+    };
+    p.at(
+        &format!("{path}.set"),
+        format!(
+            "the value set for `{}` looks like a secret ({why}); it would be committed in render.yaml",
+            rule.key
+        ),
+        Some(hint),
+    );
+    true
+}
+
 /// A `set` with an exact key and `on` adds the variable where production lacks it.
 fn add_missing<'s>(
     rule: &EnvRule,
@@ -876,14 +920,6 @@ fn apply_rule(
     match rule.action() {
         Action::Set => {
             let value = rule.set.clone().unwrap_or_default();
-            if let Some(why) = crate::secrets::secret_shape(&value) {
-                p.at(
-                    &format!("{path}.set"),
-                    format!("the value set for `{}` looks like a secret ({why}); it would be committed in render.yaml", rule.key),
-                    Some("use `secret: \"what to set\"` and set the value in the Render dashboard".into()),
-                );
-                return true;
-            }
             slot.state = State::Literal(value);
         }
         Action::Replace => {

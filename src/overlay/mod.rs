@@ -7,6 +7,7 @@
 
 mod apply;
 mod env;
+mod secret_fields;
 pub mod spec;
 mod steps;
 

@@ -416,7 +416,9 @@ pub struct FromServiceSpec {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Allow {
-    /// A production resource name, host or custom domain staging may reference.
+    /// A production resource name, host or custom domain staging may reference; or the
+    /// key of an env var whose `set` value only looks secret (by its key name or an opaque
+    /// look; known token shapes and credentials are refused whatever).
     pub target: String,
     /// Why this is safe. Required; listed in the report.
     pub reason: String,

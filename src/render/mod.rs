@@ -8,6 +8,7 @@
 mod blueprint;
 mod envgroup;
 pub mod report;
+pub mod review;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -23,6 +23,8 @@ pub struct Report {
     pub manual_steps: Vec<StepGroup>,
     pub allowances: Vec<AllowanceRow>,
     pub not_copied: Vec<NotCopied>,
+    /// Carried values a reviewer decides: external endpoints and values naming production.
+    pub review: super::review::Review,
     pub findings: Vec<FindingRow>,
 }
 
@@ -39,7 +41,12 @@ pub struct Summary {
     pub defaulted: usize,
     pub defaulted_secrets: usize,
     /// Share of production env vars decided by a rule or automatically, one decimal.
+    /// A carried value that names production counts as undecided.
     pub coverage_percent: String,
+    /// Integrations (registrable domains) that carried values point at.
+    pub external_integrations: usize,
+    /// Carried values that name production (`APP_ENV=prod`), undecided.
+    pub production_named: usize,
     pub added: usize,
     pub dispositions: BTreeMap<String, usize>,
     pub changes: usize,
@@ -207,12 +214,20 @@ impl Report {
                 .count()
         };
         let (rule, automatic, default) = (count("rule"), count("automatic"), count("default"));
+        // A value that says it is production is undecided even when a default rewrote it.
+        let review = super::review::review(staging);
+        let named_but_automatic = staging
+            .env_records
+            .iter()
+            .filter(|r| !r.is_default() && super::review::names_production_undecided(r))
+            .count();
         let coverage = if production_vars.is_empty() {
             "100.0".to_string()
         } else {
             format!(
                 "{:.1}",
-                100.0 * (rule + automatic) as f64 / production_vars.len() as f64
+                100.0 * (rule + automatic).saturating_sub(named_but_automatic) as f64
+                    / production_vars.len() as f64
             )
         };
         let mut dispositions = BTreeMap::new();
@@ -273,6 +288,8 @@ impl Report {
                 .filter(|r| r.decided_by == "default" && r.secret)
                 .count(),
             coverage_percent: coverage,
+            external_integrations: review.external_endpoints.len(),
+            production_named: review.production_named.len(),
             added: all.len() - production_vars.len(),
             dispositions,
             changes: changes.len(),
@@ -291,6 +308,7 @@ impl Report {
             manual_steps,
             allowances,
             not_copied: staging.not_copied.clone(),
+            review,
             findings,
         }
     }
