@@ -153,7 +153,13 @@ pub(super) fn resolve(
                 overlay.locations.span(&path),
                 format!("env {} `{}`", rule.actions()[0].0, rule.key),
             );
-            if action == Action::Set && set_is_secret(rule, &path, overlay, p) {
+            // A set value that points at production is the Blueprint check's to refuse
+            // (exit 2, below), even when it also looks secret; the secret refusal covers
+            // the rest, and any value a `replace` might still rewrite.
+            if action == Action::Set
+                && !(set_points_at_production(rule, rules, production, overlay))
+                && set_is_secret(rule, &path, overlay, p)
+            {
                 matched[ri] += 1;
                 continue;
             }
@@ -680,6 +686,27 @@ fn keep_production_out(slots: &mut [Slot], production: &Production, overlay: &Ov
             "{why}; the operator provides a staging value unless a rule decides it"
         )));
     }
+}
+
+/// Whether the value of a `set` rule points at production and no `replace` rule could
+/// rewrite it afterwards (a rule whose key is a pattern counts as rewritable by any
+/// `replace`), so that the isolation check is certain to refuse it.
+fn set_points_at_production(
+    rule: &EnvRule,
+    rules: &[EnvRule],
+    production: &Production,
+    overlay: &Overlay,
+) -> bool {
+    let Some(value) = rule.set.as_deref() else {
+        return false;
+    };
+    let key = Pattern::new(&rule.key);
+    let replaceable = rules.iter().any(|r| {
+        r.actions().len() == 1
+            && r.action() == Action::Replace
+            && (!key.is_literal() || Pattern::new(&r.key).matches(&rule.key))
+    });
+    !replaceable && points_at_production(value, production, overlay)
 }
 
 /// Whether `value` holds a production identity no allowance covers, so that the
