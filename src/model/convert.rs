@@ -77,7 +77,7 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
             Ok(mut svc) => {
                 svc.env_vars = vars(&rs.env_vars);
                 svc.secret_files = secret_files(&rs.secret_files, opts);
-                redact(&mut svc, opts);
+                redact(&mut svc, opts, &recogniser);
                 for r in &svc.redacted {
                     let what = match &r.header {
                         Some(h) => format!("header {h}"),
@@ -616,27 +616,48 @@ fn secret_files(files: &[wire::SecretFile], opts: &ConvertOptions) -> Vec<Secret
 /// Commands and static-site header values cannot be `sync: false`: a secret in one is
 /// taken out here (the field left empty, the rule and a fingerprint kept in `redacted`),
 /// and staging must set the field itself.
-fn redact(svc: &mut Service, opts: &ConvertOptions) {
+fn redact(svc: &mut Service, opts: &ConvertOptions, recogniser: &Recogniser) {
+    // Free text with no `sync: false`: classified as an env var would be, and never
+    // carried when it holds a production connection password.
+    let classify = |name: &str, value: &str| {
+        opts.classifier
+            .classify_text(name, value)
+            .or_else(|| recogniser.holds_credential(value))
+    };
     let mut redacted = Vec::new();
-    for (field, value) in [
+    let image_url = svc.image.as_mut().map(|i| &mut i.url);
+    let mut fields: Vec<(&str, &mut Option<String>)> = vec![
         ("buildCommand", &mut svc.build_command),
         ("startCommand", &mut svc.start_command),
         ("preDeployCommand", &mut svc.pre_deploy_command),
         ("dockerCommand", &mut svc.docker_command),
-    ] {
+        ("repo", &mut svc.repo),
+    ];
+    for (field, value) in fields.iter_mut() {
         let Some(v) = value.as_deref() else { continue };
-        if let Some(rule) = opts.classifier.classify_text(field, v) {
+        if let Some(rule) = classify(field, v) {
             redacted.push(Redacted {
                 field: field.to_string(),
                 header: None,
                 rule,
                 fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(v)),
             });
-            *value = None;
+            **value = None;
+        }
+    }
+    if let Some(url) = image_url {
+        if let Some(rule) = classify("image", url) {
+            redacted.push(Redacted {
+                field: "image".to_string(),
+                header: None,
+                rule,
+                fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(url)),
+            });
+            svc.image = None;
         }
     }
     svc.headers.retain(|h| {
-        let Some(rule) = opts.classifier.classify_text(&h.name, &h.value) else {
+        let Some(rule) = classify(&h.name, &h.value) else {
             return true;
         };
         redacted.push(Redacted {
@@ -647,12 +668,32 @@ fn redact(svc: &mut Service, opts: &ConvertOptions) {
         });
         false
     });
+    svc.routes.retain(|r| {
+        let Some(rule) =
+            classify(&r.route_type, &r.destination).or_else(|| classify(&r.route_type, &r.source))
+        else {
+            return true;
+        };
+        redacted.push(Redacted {
+            field: "routes".to_string(),
+            header: Some(format!("{} from {}", r.route_type, r.source)),
+            rule,
+            fingerprint: opts
+                .fingerprinter
+                .map(|fp| fp.fingerprint(&format!("{} {}", r.source, r.destination))),
+        });
+        false
+    });
     svc.redacted = redacted;
 }
 
 fn env_var(v: &wire::EnvVar, opts: &ConvertOptions, recogniser: &Recogniser) -> EnvVar {
     let refers_to = recogniser.recognise(&v.key, &v.value);
-    match opts.classifier.classify(&v.key, &v.value) {
+    let rule = opts
+        .classifier
+        .classify(&v.key, &v.value)
+        .or_else(|| recogniser.holds_credential(&v.value));
+    match rule {
         Some(rule) => EnvVar {
             key: v.key.clone(),
             value: None,
@@ -688,6 +729,9 @@ struct Recogniser {
     hinted: HashMap<String, Vec<(Target, &'static [&'static str])>>,
     contains: Option<AhoCorasick>,
     contains_targets: Vec<Target>,
+    /// Passwords from production connection info: a value holding one is secret, whatever
+    /// its key or shape.
+    credentials: Option<AhoCorasick>,
 }
 
 const PORT_HINT: &[&str] = &["PORT"];
@@ -837,6 +881,7 @@ impl Recogniser {
             }
         }
 
+        let credentials = credential_matcher(raw);
         let contains = (!needles.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
@@ -849,7 +894,16 @@ impl Recogniser {
             hinted,
             contains,
             contains_targets,
+            credentials,
         }
+    }
+
+    /// The rule that makes a value holding a production connection password secret.
+    fn holds_credential(&self, value: &str) -> Option<String> {
+        self.credentials
+            .as_ref()?
+            .is_match(value)
+            .then(|| "holds a production connection password".to_string())
     }
 
     fn recognise(&self, key: &str, value: &str) -> Option<Reference> {
@@ -903,6 +957,48 @@ impl Recogniser {
     }
 }
 
+/// One automaton over every password in production connection info (Postgres's own and
+/// the userinfo of every connection string), so that a value holding one anywhere is
+/// secret. Short ones are left out: they would match ordinary text, and Render's are long.
+fn credential_matcher(raw: &wire::RawWorkspace) -> Option<AhoCorasick> {
+    let mut secrets: Vec<String> = Vec::new();
+    let from_url = |s: &Option<String>, out: &mut Vec<String>| {
+        let Some(s) = s else { return };
+        let Some(rest) = s.split_once("://").map(|(_, r)| r) else {
+            return;
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            let password = userinfo.split_once(':').map_or(userinfo, |(_, p)| p);
+            out.push(password.to_string());
+        }
+    };
+    for rp in &raw.postgres {
+        if let Some(c) = &rp.connection {
+            secrets.extend(c.password.clone());
+            for s in [
+                &c.internal_connection_string,
+                &c.external_connection_string,
+                &c.internal_connection_pool_string,
+                &c.external_connection_pool_string,
+            ] {
+                from_url(s, &mut secrets);
+            }
+        }
+    }
+    for rk in &raw.key_values {
+        if let Some(c) = &rk.connection {
+            for s in [&c.internal_connection_string, &c.external_connection_string] {
+                from_url(s, &mut secrets);
+            }
+        }
+    }
+    secrets.retain(|p| p.chars().count() >= 8);
+    secrets.sort();
+    secrets.dedup();
+    (!secrets.is_empty()).then(|| AhoCorasick::new(&secrets).expect("passwords are plain strings"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -953,6 +1049,79 @@ mod tests {
             details["parentServer"] = serde_json::json!({"id": pid, "name": pname});
         }
         serde_json::json!({"id": id, "name": name, "type": "web_service", "slug": name, "serviceDetails": details})
+    }
+
+    /// A production connection password is secret wherever it turns up, and free text
+    /// that cannot be `sync: false` (commands, repository and image URLs, headers,
+    /// routes) is never carried when it holds a secret.
+    #[test]
+    fn connection_passwords_and_secrets_in_free_text_are_never_carried() {
+        let password = "cnryPgPassw0rdLongEnough";
+        let postgres: wire::Postgres = serde_json::from_value(serde_json::json!({
+            "id": "dpg-d0000000000000000000-a", "name": "db", "plan": "basic_1gb",
+            "region": "oregon", "version": "16", "databaseName": "app", "databaseUser": "app"
+        }))
+        .unwrap();
+        let connection: wire::PostgresConnectionInfo = serde_json::from_value(serde_json::json!({
+            "password": password,
+            "internalConnectionString": format!("postgresql://app:{password}@dpg-d0000000000000000000-a/app"),
+        }))
+        .unwrap();
+        let mut web = web("srv-web", "api", None);
+        web["repo"] = serde_json::json!(
+            "https://x-access-token:ghs_cnryRepoToken000000000000000000@github.com/acme/api"
+        );
+        let mut svc = raw_service(
+            web,
+            &[
+                ("LOG_LEVEL", password),
+                (
+                    "PG_HINT",
+                    &format!("user=app password={password} sslmode=require"),
+                ),
+                ("NOTE", "hello world"),
+            ],
+        );
+        svc.service.image_path = None;
+        svc.routes = vec![wire::Route {
+            id: None,
+            route_type: "redirect".into(),
+            source: "/docs".into(),
+            destination: "https://docs.example.com/?sig=cnrySignature0000000000000000000".into(),
+            priority: Some(1),
+        }];
+        let raw = wire::RawWorkspace {
+            owner_id: "tea-x".into(),
+            services: vec![svc],
+            postgres: vec![wire::RawPostgres {
+                postgres,
+                connection: Some(connection),
+            }],
+            ..Default::default()
+        };
+        let classifier = Classifier::default();
+        let (snapshot, _) = normalise(
+            &raw,
+            &ConvertOptions {
+                classifier: &classifier,
+                fingerprinter: None,
+            },
+        );
+        let api = &snapshot.services[0];
+        let secret = |k: &str| {
+            api.env_vars
+                .iter()
+                .find(|v| v.key == k)
+                .is_some_and(|v| v.value.is_none() && v.secret.is_some())
+        };
+        assert!(secret("LOG_LEVEL") && secret("PG_HINT"));
+        assert!(!secret("NOTE"));
+        assert_eq!(api.repo, None);
+        assert!(api.routes.is_empty());
+        let fields: Vec<&str> = api.redacted.iter().map(|r| r.field.as_str()).collect();
+        assert_eq!(fields, ["repo", "routes"]);
+        let text = snapshot.to_yaml();
+        assert!(!text.contains("cnry"), "{text}");
     }
 
     #[test]

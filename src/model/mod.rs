@@ -304,9 +304,10 @@ impl EnvVar {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Redacted {
     /// The Blueprint field: `buildCommand`, `startCommand`, `preDeployCommand`,
-    /// `dockerCommand` or `headers`.
+    /// `dockerCommand`, `repo`, `image`, `headers` or `routes`.
     pub field: String,
-    /// For `headers`: which header (its name and path; the value is gone).
+    /// For `headers` and `routes`: which one (a header's name and path, a route's type and
+    /// source; the value is gone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     /// Why the value was classified secret (a rule name, never the value).

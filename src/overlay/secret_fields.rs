@@ -1,4 +1,5 @@
-//! Secrets in fields that cannot be `sync: false`: commands and static-site headers.
+//! Secrets in fields that cannot be `sync: false`: commands, the repository and image
+//! URLs, static-site headers and routes.
 //!
 //! The snapshot holds such a field only as a redaction (the rule and a fingerprint). A
 //! staging service that would inherit it is refused, located where the overlay fixes it;
@@ -34,11 +35,17 @@ pub(super) fn check(
             "select.include".to_string()
         };
         for r in &prod.redacted {
-            let overridden = match r.field.as_str() {
-                "headers" => [own, Some(&overlay.file.defaults.services)]
+            let set_here = |f: fn(&Overrides) -> bool| {
+                [own, Some(&overlay.file.defaults.services)]
                     .into_iter()
                     .flatten()
-                    .any(|o| o.headers.is_some()),
+                    .any(f)
+            };
+            let overridden = match r.field.as_str() {
+                "headers" => set_here(|o| o.headers.is_some()),
+                "routes" => set_here(|o| o.routes.is_some()),
+                "repo" => staging.repo.is_some(),
+                "image" => staging.image.is_some(),
                 "buildCommand" => staging.build_command.is_some(),
                 "startCommand" => staging.start_command.is_some(),
                 "preDeployCommand" => staging.pre_deploy_command.is_some(),
@@ -48,7 +55,25 @@ pub(super) fn check(
             if overridden {
                 continue;
             }
-            let (what, fix) = if r.field == "headers" {
+            let (what, fix) = if r.field == "routes" {
+                (
+                    format!(
+                        "route {} of service `{production_name}`",
+                        r.header.as_deref().unwrap_or("")
+                    ),
+                    format!(
+                        "set `resources.{production_name}.routes` in this overlay to staging's routes"
+                    ),
+                )
+            } else if r.field == "repo" || r.field == "image" {
+                (
+                    format!("`{}` of service `{production_name}`", r.field),
+                    format!(
+                        "give the registry or git host the credentials instead of the URL (a registry credential, Render's GitHub or GitLab access), and set `resources.{production_name}.{}` in this overlay to the URL without them",
+                        r.field
+                    ),
+                )
+            } else if r.field == "headers" {
                 (
                     format!(
                         "header {} of service `{production_name}`",
@@ -95,6 +120,8 @@ pub(super) fn check(
                 &o.pre_deploy_command,
             ),
             ("dockerCommand", "dockerCommand", &o.docker_command),
+            ("repo", "repo", &o.repo),
+            ("image", "image", &o.image),
         ] {
             let Some(v) = value else { continue };
             if let Some(why) = classifier.classify_text(name, v) {
@@ -103,6 +130,17 @@ pub(super) fn check(
                     format!("this command looks like it holds a secret ({why}); it would be committed in render.yaml"),
                     Some(HOW_TO_MOVE.to_string()),
                 );
+            }
+        }
+        for (i, r) in o.routes.iter().flatten().enumerate() {
+            for (field, value) in [("destination", &r.destination), ("source", &r.source)] {
+                if let Some(why) = classifier.classify_text("route", value) {
+                    p.at(
+                        &format!("{path}.routes[{i}].{field}"),
+                        format!("this route looks like it holds a secret ({why}); it would be committed in render.yaml"),
+                        Some("keep credentials out of redirect and rewrite targets".to_string()),
+                    );
+                }
             }
         }
         for (i, h) in o.headers.iter().flatten().enumerate() {
