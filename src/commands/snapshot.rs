@@ -147,41 +147,53 @@ fn api_key(file: Option<&Path>) -> anyhow::Result<ApiKey> {
 
 /// Move resources the config leaves out into `skipped`. They were listed, so values
 /// pointing at them are still recognised as production (`refersTo` names them), and
-/// `skipped` tells later stages they exist; they are just not copied.
+/// `skipped` keeps their identities (id, name, slug, hosts, URL, custom domains) so that
+/// isolation still refuses staging names and values that point at them; they are just
+/// not copied.
 fn leave_out(snap: &mut Snapshot, selection: &Selection) {
     fn take<T>(
         items: &mut Vec<T>,
         skipped: &mut Vec<Skipped>,
         selection: &Selection,
-        id_name: impl Fn(&T) -> (&str, &str),
+        name: impl Fn(&T) -> &str,
+        identity: impl Fn(&T, String) -> Skipped,
     ) {
-        items.retain(|item| {
-            let (id, name) = id_name(item);
-            match selection.left_out(name) {
-                Some(reason) => {
-                    skipped.push(Skipped {
-                        id: id.to_string(),
-                        name: name.to_string(),
-                        reason,
-                    });
-                    false
-                }
-                None => true,
+        items.retain(|item| match selection.left_out(name(item)) {
+            Some(reason) => {
+                skipped.push(identity(item, reason));
+                false
             }
+            None => true,
         });
     }
-    take(&mut snap.services, &mut snap.skipped, selection, |s| {
-        (&s.id, &s.name)
-    });
-    take(&mut snap.databases, &mut snap.skipped, selection, |d| {
-        (&d.id, &d.name)
-    });
-    take(&mut snap.key_values, &mut snap.skipped, selection, |k| {
-        (&k.id, &k.name)
-    });
-    take(&mut snap.env_groups, &mut snap.skipped, selection, |g| {
-        (&g.id, &g.name)
-    });
+    take(
+        &mut snap.services,
+        &mut snap.skipped,
+        selection,
+        |s| &s.name,
+        Skipped::service,
+    );
+    take(
+        &mut snap.databases,
+        &mut snap.skipped,
+        selection,
+        |d| &d.name,
+        Skipped::database,
+    );
+    take(
+        &mut snap.key_values,
+        &mut snap.skipped,
+        selection,
+        |k| &k.name,
+        Skipped::key_value,
+    );
+    take(
+        &mut snap.env_groups,
+        &mut snap.skipped,
+        selection,
+        |g| &g.name,
+        Skipped::env_group,
+    );
     snap.sort();
 }
 

@@ -85,11 +85,7 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
                     "skipped service {} ({}): {reason}",
                     s.name, s.id
                 )));
-                snapshot.skipped.push(Skipped {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    reason,
-                });
+                snapshot.skipped.push(skipped_service(rs, reason));
             }
         }
     }
@@ -449,6 +445,39 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
         out.registry_credential = s.registry_credential.as_ref().map(|c| c.name.clone());
     }
     Ok(out)
+}
+
+/// The identities of a service that is not modelled (an unknown type, a preview
+/// instance): id, name, slug, URL, hosts and custom domains, never values.
+fn skipped_service(rs: &wire::RawService, reason: String) -> Skipped {
+    let s = &rs.service;
+    let network = match &s.details {
+        wire::ServiceDetails::Web(d)
+        | wire::ServiceDetails::Private(d)
+        | wire::ServiceDetails::Worker(d) => server_network(s, d),
+        wire::ServiceDetails::Static(d) => Network {
+            url: d.url.clone(),
+            hosts: d.url.as_deref().and_then(url_host).into_iter().collect(),
+            ports: Vec::new(),
+        },
+        wire::ServiceDetails::Cron(_) => Network::default(),
+        // A type this version does not know: its `url`, if it has one, is still its own.
+        wire::ServiceDetails::Other(v) => {
+            let url = v.get("url").and_then(serde_json::Value::as_str);
+            Network {
+                url: url.filter(|u| u.contains("://")).map(str::to_string),
+                hosts: url.and_then(url_host).into_iter().collect(),
+                ports: Vec::new(),
+            }
+        }
+    };
+    Skipped {
+        kind: Some(ResourceKind::Service),
+        slug: s.slug.clone(),
+        network,
+        domains: rs.custom_domains.iter().map(|d| d.name.clone()).collect(),
+        ..Skipped::new(&s.id, &s.name, reason)
+    }
 }
 
 /// The service a preview instance was created from (`serviceDetails.parentServer`).
