@@ -781,3 +781,42 @@ fn every_corpus_blueprint_is_isolated_from_the_fixture_workspaces() {
     }
     assert!(checked >= 10, "only {checked} corpus files parsed");
 }
+
+/// One layer of disguise over a whole value.
+fn disguise(layer: u8, s: &str) -> String {
+    match layer {
+        0 => s.replace('%', "%25").replace('.', "%2E"),
+        1 => s.replace('\\', "\\u005c").replace('.', "\\u002e"),
+        2 => s.replace('&', "&amp;").replace('.', "&#46;"),
+        3 => s
+            .chars()
+            .map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' => {
+                    char::from_u32(c as u32 - 0x21 + 0xff01).unwrap()
+                }
+                c => c,
+            })
+            .collect(),
+        _ => s.chars().flat_map(|c| [c, '\u{ad}']).collect(),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, .. Default::default() })]
+
+    /// Any stack of up to six disguises (percent, JSON escapes, HTML references,
+    /// full-width forms, soft hyphens) still spells the production host.
+    #[test]
+    fn stacked_disguises_are_seen_through(layers in proptest::collection::vec(0u8..5, 0..6)) {
+        let mut value = "https://api.insurancenavigator.example/v1".to_string();
+        for l in &layers {
+            value = disguise(*l, &value);
+        }
+        let iso = run(&with_api_var("LEAK", &value));
+        proptest::prop_assert_eq!(
+            rules(&iso),
+            vec![("isolation/literal", API_VAR.to_string())],
+            "{:?}: {}", layers, value
+        );
+    }
+}
