@@ -404,6 +404,30 @@ databases:
     }
 
     #[test]
+    fn skipped_resources_keep_identities_and_no_values() {
+        let mut s = snap();
+        s.services[0].slug = Some("app-api".into());
+        s.services[0].domains = vec!["api.example.com".into(), "*.example.org".into()];
+        s.services[0].network.url = Some("https://app-api.onrender.com".into());
+        leave_out(&mut s, &Selection::new(&["app-db".into()], &[]));
+        let api = s.skipped.iter().find(|k| k.id == "srv-a").unwrap();
+        assert_eq!(api.kind, Some(model::ResourceKind::Service));
+        assert_eq!(api.slug.as_deref(), Some("app-api"));
+        assert_eq!(api.domains, ["*.example.org", "api.example.com"]);
+        assert_eq!(
+            api.network.url.as_deref(),
+            Some("https://app-api.onrender.com")
+        );
+        let text = s.to_yaml();
+        assert!(
+            !text.contains("LOG_LEVEL") && !text.contains("npmrc"),
+            "{text}"
+        );
+        let back = Snapshot::from_yaml(&text, Path::new("s.yaml")).unwrap();
+        assert_eq!(back.skipped, s.skipped);
+    }
+
+    #[test]
     fn explain_lists_keys_and_rules() {
         let text = explain_secrets(&snap());
         assert!(

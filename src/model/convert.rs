@@ -965,6 +965,19 @@ mod tests {
         assert_eq!(snapshot.skipped.len(), 1);
         assert_eq!(snapshot.skipped[0].id, "srv-preview");
         assert_eq!(snapshot.skipped[0].reason, "preview instance of api");
+        // Its identities stay, for isolation: staging must not point at it either.
+        assert_eq!(snapshot.skipped[0].kind, Some(ResourceKind::Service));
+        assert_eq!(snapshot.skipped[0].slug.as_deref(), Some("api-pr-7"));
+        assert_eq!(
+            snapshot.skipped[0].network.url.as_deref(),
+            Some("https://api-pr-7.onrender.com")
+        );
+        assert!(
+            snapshot.skipped[0]
+                .network
+                .hosts
+                .contains(&"api-pr-7.onrender.com".to_string())
+        );
         assert!(warnings.iter().any(|w| w.0.contains("api-pr-7")));
         // The preview is not in the snapshot, so a value holding its URL must not name it.
         assert_eq!(snapshot.services[0].env_vars[0].refers_to, None);
