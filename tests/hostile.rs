@@ -491,3 +491,35 @@ proptest! {
         }
     }
 }
+
+/// Isolation rules a one-service staging Blueprint with `value` in an env var breaks.
+fn isolation_rules(value: &str) -> Vec<&'static str> {
+    let text = format!(
+        "services:\n  - type: web\n    name: hostile-staging\n    runtime: node\n    envVars:\n      - key: V\n        value: {}\n",
+        stageprint::yaml::quote(value)
+    );
+    let doc = stageprint::validate::Document::parse(&text, std::path::Path::new("h.yaml")).unwrap();
+    let iso = stageprint::validate::isolation::check(
+        &doc.value,
+        &doc.locations,
+        &bundled_snapshot(),
+        &[],
+        None,
+    );
+    iso.violations.iter().map(|f| f.rule).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, .. ProptestConfig::default() })]
+
+    /// Decoding hostile text (escapes, entities, percent signs, Unicode) never panics or
+    /// invents production, and cannot hide a production host written beside it.
+    #[test]
+    fn isolation_survives_hostile_values(s in hostile_string()) {
+        prop_assert!(isolation_rules(&s).is_empty());
+        prop_assert_eq!(
+            isolation_rules(&format!("{s} https://api.insurancenavigator.example/")),
+            vec!["isolation/literal"]
+        );
+    }
+}

@@ -493,3 +493,330 @@ fn an_allowance_by_host_covers_the_literal() {
     );
     assert_eq!(iso.allowed.len(), 1);
 }
+
+#[test]
+fn hosts_in_disguise_are_production() {
+    let deep = {
+        let mut v = "https://api.insurancenavigator.example/v1".to_string();
+        for _ in 0..8 {
+            v = v.replace('%', "%25").replace('.', "%2E");
+        }
+        v
+    };
+    let cases = [
+        (
+            "full-width letters and full stops",
+            "https://ａｐｉ．insurancenavigator．ｅｘａｍｐｌｅ/v1".to_string(),
+            "custom domain `api.insurancenavigator.example`",
+        ),
+        (
+            "ideographic full stops",
+            "api\u{3002}insurancenavigator\u{ff61}example".into(),
+            "in look-alike Unicode characters",
+        ),
+        (
+            "soft hyphen",
+            "https://insurance-navi\u{ad}gator-api.onrender.com".into(),
+            "host `insurance-navigator-api.onrender.com`",
+        ),
+        (
+            "zero-width space",
+            "https://api.insurance\u{200b}navigator.example".into(),
+            "custom domain",
+        ),
+        (
+            "compatibility forms",
+            "https://ⓐⓟⓘ.insurancenavigator.example".into(),
+            "custom domain",
+        ),
+        (
+            "JSON unicode escapes",
+            r"api\u002einsurancenavigator\u002eexample".into(),
+            "(escaped)",
+        ),
+        (
+            "JSON escaped slashes",
+            r#"{"u":"https:\/\/insurance-navigator-api:10000\/x"}"#.into(),
+            "private host `insurance-navigator-api`",
+        ),
+        (
+            "regular expression",
+            r"^https://api\.insurancenavigator\.example/".into(),
+            "custom domain",
+        ),
+        (
+            "HTML character references",
+            "api&#46;insurancenavigator&#x2E;example".into(),
+            "as HTML character references",
+        ),
+        (
+            "percent-encoding eight levels deep",
+            deep,
+            "(percent-encoded)",
+        ),
+        (
+            "libpq key-value string",
+            "host=insurance-navigator-api port=10000 dbname=app".into(),
+            "private host",
+        ),
+        (
+            "JSON host field",
+            r#"{"host": "insurance-navigator-api", "port": 10000}"#.into(),
+            "private host",
+        ),
+        (
+            "comma-separated hosts",
+            "cache-a,insurance-navigator-api,cache-b".into(),
+            "private host",
+        ),
+        (
+            "host:port list",
+            "cache-a:6379, insurance-navigator-api:10000".into(),
+            "private host",
+        ),
+        (
+            "network-path reference",
+            "//insurance-navigator-api/internal".into(),
+            "private host",
+        ),
+        (
+            "surrounding whitespace",
+            "  insurance-navigator-api\t".into(),
+            "private host",
+        ),
+    ];
+    for (what, value, expect) in cases {
+        let iso = run(&with_api_var("LEAK", &value));
+        assert_eq!(
+            rules(&iso),
+            vec![("isolation/literal", API_VAR.to_string())],
+            "{what}: {:#?}",
+            iso.violations
+        );
+        let f = &iso.violations[0];
+        assert!(f.message.contains(expect), "{what}: {}", f.message);
+    }
+}
+
+#[test]
+fn disguises_that_spell_a_different_host_are_not_production() {
+    for value in [
+        "https://ａｐｉ．staging．insurancenavigator．ｅｘａｍｐｌｅ",
+        r"api\u002estaging.insurancenavigator.example",
+        "host=insurance-navigator-staging-api port=10000",
+        r#"{"name": "insurance-navigator-api"}"#,
+        "the insurance-navigator-api service",
+        "a &amp; b",
+        r"C:\\builds\\insurance",
+    ] {
+        let iso = run(&with_api_var("LOOKALIKE", value));
+        assert!(iso.violations.is_empty(), "{value}: {:#?}", iso.violations);
+    }
+}
+
+/// The committed snapshot, with a wildcard custom domain on the API.
+fn with_wildcard() -> Snapshot {
+    let mut prod = production();
+    let api = prod
+        .services
+        .iter_mut()
+        .find(|s| s.name == "insurance-navigator-api")
+        .unwrap();
+    api.domains.push("*.shop.insurancenavigator.example".into());
+    prod
+}
+
+#[test]
+fn a_wildcard_production_domain_covers_one_label() {
+    let prod = with_wildcard();
+    for value in [
+        "https://eu.shop.insurancenavigator.example/v1",
+        "https://ＥＵ．shop.insurancenavigator.example",
+        "*.shop.insurancenavigator.example",
+    ] {
+        let iso = run_with(&with_api_var("LEAK", value), &prod, &[], None);
+        assert_eq!(
+            rules(&iso),
+            vec![("isolation/literal", API_VAR.to_string())],
+            "{value}: {:#?}",
+            iso.violations
+        );
+        assert!(
+            iso.violations[0]
+                .message
+                .contains("wildcard custom domain `*.shop.insurancenavigator.example` (covers"),
+            "{}",
+            iso.violations[0].message
+        );
+    }
+    // A staging subdomain one level deeper, and the apex, are not covered.
+    for value in [
+        "https://eu.staging.shop.insurancenavigator.example",
+        "https://shop.insurancenavigator.example",
+        "https://eu.shop.insurancenavigator.example.test",
+    ] {
+        let iso = run_with(&with_api_var("OK", value), &prod, &[], None);
+        assert!(iso.violations.is_empty(), "{value}: {:#?}", iso.violations);
+    }
+    // Claiming a name the wildcard serves would take production's traffic.
+    let text = staging().replace(
+        "- api.staging.insurancenavigator.example\n",
+        "- eu.shop.insurancenavigator.example\n",
+    );
+    let iso = run_with(&text, &prod, &[], None);
+    assert_eq!(
+        rules(&iso),
+        vec![(
+            "isolation/domain",
+            "projects[0].environments[0].services[0].domains[0]".to_string()
+        )]
+    );
+    // An allowance by the wildcard covers a value under it.
+    let iso = run_with(
+        &with_api_var("SHARED", "https://eu.shop.insurancenavigator.example"),
+        &prod,
+        &[allowance("*.shop.insurancenavigator.example", "shared CDN")],
+        None,
+    );
+    assert!(
+        iso.violations.is_empty() && iso.unused_allowances.is_empty(),
+        "{iso:#?}"
+    );
+    assert_eq!(iso.allowed.len(), 1);
+}
+
+/// The committed snapshot with a resource that was left out of the copy.
+fn with_excluded() -> Snapshot {
+    let mut prod = production();
+    let mut legacy = stageprint::model::Skipped::new(
+        "srv-legacy0000000000000",
+        "insurance-navigator-legacy",
+        "excluded by production.exclude `*-legacy`",
+    );
+    legacy.kind = Some(stageprint::model::ResourceKind::Service);
+    legacy.slug = Some("insurance-navigator-legacy".into());
+    legacy.network.url = Some("https://insurance-navigator-legacy.onrender.com".into());
+    legacy.network.hosts = vec!["insurance-navigator-legacy.onrender.com".into()];
+    legacy.domains = vec!["legacy.insurancenavigator.example".into()];
+    prod.skipped.push(legacy);
+    prod
+}
+
+#[test]
+fn resources_left_out_of_the_copy_are_still_production() {
+    let prod = with_excluded();
+    let text = staging().replacen(
+        "name: insurance-navigator-staging-api",
+        "name: insurance-navigator-legacy",
+        1,
+    );
+    let iso = run_with(&text, &prod, &[], None);
+    assert_eq!(iso.violations.len(), 1, "{:#?}", iso.violations);
+    assert_eq!(iso.violations[0].rule, "isolation/name");
+    assert!(
+        iso.violations[0]
+            .message
+            .contains("production service `insurance-navigator-legacy`"),
+        "{}",
+        iso.violations[0].message
+    );
+    for value in [
+        "srv-legacy0000000000000",
+        "https://insurance-navigator-legacy.onrender.com/v1",
+        "http://insurance-navigator-legacy:10000",
+        "https://legacy.insurancenavigator.example",
+    ] {
+        let iso = run_with(&with_api_var("LEAK", value), &prod, &[], None);
+        assert_eq!(
+            rules(&iso),
+            vec![("isolation/literal", API_VAR.to_string())],
+            "{value}: {:#?}",
+            iso.violations
+        );
+        assert!(
+            iso.violations[0]
+                .message
+                .contains("of production service `insurance-navigator-legacy`"),
+            "{}",
+            iso.violations[0].message
+        );
+    }
+}
+
+#[test]
+fn every_corpus_blueprint_is_isolated_from_the_fixture_workspaces() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/blueprint-corpus");
+    if !dir.is_dir() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{} is missing",
+            dir.display()
+        );
+        return;
+    }
+    let prods = [production(), with_wildcard(), with_excluded()];
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    let mut checked = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let Ok(doc) = Document::parse(&text, f) else {
+            continue;
+        };
+        for prod in &prods {
+            let iso = isolation::check(&doc.value, &doc.locations, prod, &[], None);
+            assert!(
+                iso.violations.is_empty(),
+                "{}: {:#?}",
+                f.display(),
+                iso.violations
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} corpus files parsed");
+}
+
+/// One layer of disguise over a whole value.
+fn disguise(layer: u8, s: &str) -> String {
+    match layer {
+        0 => s.replace('%', "%25").replace('.', "%2E"),
+        1 => s.replace('\\', "\\u005c").replace('.', "\\u002e"),
+        2 => s.replace('&', "&amp;").replace('.', "&#46;"),
+        3 => s
+            .chars()
+            .map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' => {
+                    char::from_u32(c as u32 - 0x21 + 0xff01).unwrap()
+                }
+                c => c,
+            })
+            .collect(),
+        _ => s.chars().flat_map(|c| [c, '\u{ad}']).collect(),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, .. Default::default() })]
+
+    /// Any stack of up to six disguises (percent, JSON escapes, HTML references,
+    /// full-width forms, soft hyphens) still spells the production host.
+    #[test]
+    fn stacked_disguises_are_seen_through(layers in proptest::collection::vec(0u8..5, 0..6)) {
+        let mut value = "https://api.insurancenavigator.example/v1".to_string();
+        for l in &layers {
+            value = disguise(*l, &value);
+        }
+        let iso = run(&with_api_var("LEAK", &value));
+        proptest::prop_assert_eq!(
+            rules(&iso),
+            vec![("isolation/literal", API_VAR.to_string())],
+            "{:?}: {}", layers, value
+        );
+    }
+}

@@ -746,3 +746,165 @@ fn excluded_resources_are_listed_not_read_and_still_recognised() {
         "no connection info of the queue"
     );
 }
+
+/// Runs the binary in a project directory; (exit code, stdout and stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = stageprint().current_dir(dir).args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn production_left_out_of_the_snapshot_is_still_refused_by_generate_and_validate() {
+    let bg = Background::start(insurance_navigator(), Settings::default());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("overlays")).unwrap();
+    std::fs::create_dir_all(d.join("generated")).unwrap();
+    let config = std::fs::read_to_string(support::repo().join("stageprint.yaml"))
+        .unwrap()
+        .replace(
+            "  exclude: []",
+            "  exclude: [insurance-navigator-api, insurance-navigator-queue]",
+        );
+    std::fs::write(d.join("stageprint.yaml"), config).unwrap();
+    let output = stageprint()
+        .current_dir(d)
+        .env("RENDER_API_KEY", bg.fake.key())
+        .args(["snapshot", "--api-url", &bg.fake.url()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let path = d.join("generated/production.snapshot.yaml");
+    let snap = Snapshot::from_yaml(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+    let api = snap
+        .skipped
+        .iter()
+        .find(|s| s.id == API_SERVICE)
+        .expect("the excluded API is listed");
+    assert_eq!(api.kind, Some(model::ResourceKind::Service));
+    assert_eq!(api.slug.as_deref(), Some("insurance-navigator-api"));
+    assert_eq!(
+        api.network.url.as_deref(),
+        Some("https://insurance-navigator-api.onrender.com")
+    );
+    assert_eq!(api.domains, ["api.insurancenavigator.example"]);
+    let served = bg.fake.served();
+    assert!(
+        served
+            .iter()
+            .any(|s| s.path == format!("/v1/services/{API_SERVICE}/custom-domains")),
+        "the excluded API's domain names are read"
+    );
+    assert!(
+        !served.iter().any(|s| s.path.contains(API_SERVICE)
+            && (s.path.ends_with("env-vars") || s.path.ends_with("secret-files"))),
+        "none of its values are"
+    );
+
+    // The worker's queue is left out too: its REDIS_URL must be decided.
+    let overlay = |rename: &str, env: &str| {
+        std::fs::write(
+            d.join("overlays/staging.yaml"),
+            format!(
+                "version: 1\nrename:\n  suffix: -staging\n{rename}env:\n  - {{key: REDIS_URL, on: [insurance-navigator-worker], drop: no queue in this staging}}\n{env}"
+            ),
+        )
+        .unwrap();
+    };
+    overlay("", "");
+    let (code, text) = run_in(d, &["generate"]);
+    assert_eq!(code, Some(0), "{text}");
+
+    // Taking the name of the excluded API: sync would adopt it.
+    overlay(
+        "  names: {insurance-navigator-worker: insurance-navigator-api}\n",
+        "",
+    );
+    let (code, text) = run_in(d, &["generate"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("isolation/name"), "{text}");
+    assert!(
+        text.contains("production service `insurance-navigator-api`"),
+        "{text}"
+    );
+
+    // Values that point at it: id, URL, private host, custom domain, in disguise too.
+    for value in [
+        API_SERVICE,
+        "https://insurance-navigator-api.onrender.com/hooks",
+        "http://insurance-navigator-api:10000/jobs",
+        "host=insurance-navigator-api port=10000",
+        "https://api.insurancenavigator.example/v1",
+        "https://ａｐｉ．insurancenavigator．example/v1",
+    ] {
+        overlay(
+            "",
+            &format!(
+                "  - {{key: LEAK, on: [insurance-navigator-worker], set: {}}}\n",
+                serde_json::to_string(value).unwrap()
+            ),
+        );
+        let (code, text) = run_in(d, &["generate"]);
+        assert_eq!(code, Some(2), "{value}: {text}");
+        assert!(
+            text.contains("isolation/literal")
+                && text.contains("of production service `insurance-navigator-api`"),
+            "{value}: {text}"
+        );
+    }
+
+    // The same Blueprint, edited by hand, is refused by validate.
+    overlay("", "");
+    let (code, text) = run_in(d, &["generate"]);
+    assert_eq!(code, Some(0), "{text}");
+    let blueprint = std::fs::read_to_string(d.join("generated/staging/render.yaml")).unwrap();
+    let snapshot = "generated/production.snapshot.yaml";
+    let (code, text) = run_in(
+        d,
+        &[
+            "validate",
+            "--against-snapshot",
+            snapshot,
+            "generated/staging/render.yaml",
+        ],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let cases = [
+        (
+            "name: insurance-navigator-worker-staging",
+            "name: insurance-navigator-api",
+            "isolation/name",
+        ),
+        (
+            "name: insurance-navigator-worker-staging",
+            "name: insurance-navigator-worker-staging\n    preDeployCommand: curl https://api.insurancenavigator.example/ready",
+            "isolation/literal",
+        ),
+        (
+            "name: insurance-navigator-worker-staging",
+            "name: insurance-navigator-worker-staging\n    preDeployCommand: curl http://insurance-navigator-api:10000/ready",
+            "isolation/literal",
+        ),
+    ];
+    for (from, to, rule) in cases {
+        assert!(blueprint.contains(from), "{blueprint}");
+        std::fs::write(d.join("edited.yaml"), blueprint.replacen(from, to, 1)).unwrap();
+        let (code, text) = run_in(
+            d,
+            &["validate", "--against-snapshot", snapshot, "edited.yaml"],
+        );
+        assert_eq!(code, Some(2), "{to}: {text}");
+        assert!(text.contains(rule), "{to}: {text}");
+        assert!(text.contains("insurance-navigator-api"), "{to}: {text}");
+    }
+}

@@ -147,41 +147,53 @@ fn api_key(file: Option<&Path>) -> anyhow::Result<ApiKey> {
 
 /// Move resources the config leaves out into `skipped`. They were listed, so values
 /// pointing at them are still recognised as production (`refersTo` names them), and
-/// `skipped` tells later stages they exist; they are just not copied.
+/// `skipped` keeps their identities (id, name, slug, hosts, URL, custom domains) so that
+/// isolation still refuses staging names and values that point at them; they are just
+/// not copied.
 fn leave_out(snap: &mut Snapshot, selection: &Selection) {
     fn take<T>(
         items: &mut Vec<T>,
         skipped: &mut Vec<Skipped>,
         selection: &Selection,
-        id_name: impl Fn(&T) -> (&str, &str),
+        name: impl Fn(&T) -> &str,
+        identity: impl Fn(&T, String) -> Skipped,
     ) {
-        items.retain(|item| {
-            let (id, name) = id_name(item);
-            match selection.left_out(name) {
-                Some(reason) => {
-                    skipped.push(Skipped {
-                        id: id.to_string(),
-                        name: name.to_string(),
-                        reason,
-                    });
-                    false
-                }
-                None => true,
+        items.retain(|item| match selection.left_out(name(item)) {
+            Some(reason) => {
+                skipped.push(identity(item, reason));
+                false
             }
+            None => true,
         });
     }
-    take(&mut snap.services, &mut snap.skipped, selection, |s| {
-        (&s.id, &s.name)
-    });
-    take(&mut snap.databases, &mut snap.skipped, selection, |d| {
-        (&d.id, &d.name)
-    });
-    take(&mut snap.key_values, &mut snap.skipped, selection, |k| {
-        (&k.id, &k.name)
-    });
-    take(&mut snap.env_groups, &mut snap.skipped, selection, |g| {
-        (&g.id, &g.name)
-    });
+    take(
+        &mut snap.services,
+        &mut snap.skipped,
+        selection,
+        |s| &s.name,
+        Skipped::service,
+    );
+    take(
+        &mut snap.databases,
+        &mut snap.skipped,
+        selection,
+        |d| &d.name,
+        Skipped::database,
+    );
+    take(
+        &mut snap.key_values,
+        &mut snap.skipped,
+        selection,
+        |k| &k.name,
+        Skipped::key_value,
+    );
+    take(
+        &mut snap.env_groups,
+        &mut snap.skipped,
+        selection,
+        |g| &g.name,
+        Skipped::env_group,
+    );
     snap.sort();
 }
 
@@ -406,6 +418,30 @@ databases:
                 ("srv-b", "excluded by production.exclude `*-legacy`")
             ]
         );
+    }
+
+    #[test]
+    fn skipped_resources_keep_identities_and_no_values() {
+        let mut s = snap();
+        s.services[0].slug = Some("app-api".into());
+        s.services[0].domains = vec!["api.example.com".into(), "*.example.org".into()];
+        s.services[0].network.url = Some("https://app-api.onrender.com".into());
+        leave_out(&mut s, &Selection::new(&["app-db".into()], &[]));
+        let api = s.skipped.iter().find(|k| k.id == "srv-a").unwrap();
+        assert_eq!(api.kind, Some(model::ResourceKind::Service));
+        assert_eq!(api.slug.as_deref(), Some("app-api"));
+        assert_eq!(api.domains, ["*.example.org", "api.example.com"]);
+        assert_eq!(
+            api.network.url.as_deref(),
+            Some("https://app-api.onrender.com")
+        );
+        let text = s.to_yaml();
+        assert!(
+            !text.contains("LOG_LEVEL") && !text.contains("npmrc"),
+            "{text}"
+        );
+        let back = Snapshot::from_yaml(&text, Path::new("s.yaml")).unwrap();
+        assert_eq!(back.skipped, s.skipped);
     }
 
     #[test]

@@ -96,11 +96,7 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
                     "skipped service {} ({}): {reason}",
                     s.name, s.id
                 )));
-                snapshot.skipped.push(Skipped {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    reason,
-                });
+                snapshot.skipped.push(skipped_service(rs, reason));
             }
         }
     }
@@ -460,6 +456,39 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
         out.registry_credential = s.registry_credential.as_ref().map(|c| c.name.clone());
     }
     Ok(out)
+}
+
+/// The identities of a service that is not modelled (an unknown type, a preview
+/// instance): id, name, slug, URL, hosts and custom domains, never values.
+fn skipped_service(rs: &wire::RawService, reason: String) -> Skipped {
+    let s = &rs.service;
+    let network = match &s.details {
+        wire::ServiceDetails::Web(d)
+        | wire::ServiceDetails::Private(d)
+        | wire::ServiceDetails::Worker(d) => server_network(s, d),
+        wire::ServiceDetails::Static(d) => Network {
+            url: d.url.clone(),
+            hosts: d.url.as_deref().and_then(url_host).into_iter().collect(),
+            ports: Vec::new(),
+        },
+        wire::ServiceDetails::Cron(_) => Network::default(),
+        // A type this version does not know: its `url`, if it has one, is still its own.
+        wire::ServiceDetails::Other(v) => {
+            let url = v.get("url").and_then(serde_json::Value::as_str);
+            Network {
+                url: url.filter(|u| u.contains("://")).map(str::to_string),
+                hosts: url.and_then(url_host).into_iter().collect(),
+                ports: Vec::new(),
+            }
+        }
+    };
+    Skipped {
+        kind: Some(ResourceKind::Service),
+        slug: s.slug.clone(),
+        network,
+        domains: rs.custom_domains.iter().map(|d| d.name.clone()).collect(),
+        ..Skipped::new(&s.id, &s.name, reason)
+    }
 }
 
 /// The service a preview instance was created from (`serviceDetails.parentServer`).
@@ -1153,6 +1182,19 @@ mod tests {
         assert_eq!(snapshot.skipped.len(), 1);
         assert_eq!(snapshot.skipped[0].id, "srv-preview");
         assert_eq!(snapshot.skipped[0].reason, "preview instance of api");
+        // Its identities stay, for isolation: staging must not point at it either.
+        assert_eq!(snapshot.skipped[0].kind, Some(ResourceKind::Service));
+        assert_eq!(snapshot.skipped[0].slug.as_deref(), Some("api-pr-7"));
+        assert_eq!(
+            snapshot.skipped[0].network.url.as_deref(),
+            Some("https://api-pr-7.onrender.com")
+        );
+        assert!(
+            snapshot.skipped[0]
+                .network
+                .hosts
+                .contains(&"api-pr-7.onrender.com".to_string())
+        );
         assert!(warnings.iter().any(|w| w.0.contains("api-pr-7")));
         // The preview is not in the snapshot, so a value holding its URL must not name it.
         assert_eq!(snapshot.services[0].env_vars[0].refers_to, None);

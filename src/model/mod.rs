@@ -379,7 +379,9 @@ pub struct SecretFile {
 }
 
 /// Non-secret network identities of a resource.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Network {
     /// Public URL (`https://<slug>.onrender.com`).
@@ -478,7 +480,7 @@ pub struct Database {
     pub unexpressed: Unexpressed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReadReplica {
     pub id: String,
@@ -560,12 +562,83 @@ pub struct Blueprint {
     pub resources: Vec<String>,
 }
 
+/// A production resource that is not copied (left out by `production.include` /
+/// `exclude`, an unknown service type, a preview instance). Only its identities are kept,
+/// never values: staging must still not take its name or point at it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Skipped {
     pub id: String,
     pub name: String,
     pub reason: String,
+    /// What kind of resource it is (absent in snapshots taken before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ResourceKind>,
+    /// Private host name of a service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(default, skip_serializing_if = "Network::is_empty")]
+    pub network: Network,
+    /// Custom domains, including wildcards (`*.example.com`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_replicas: Vec<ReadReplica>,
+}
+
+impl Skipped {
+    /// A resource known only by id and name.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Skipped {
+        Skipped {
+            id: id.into(),
+            name: name.into(),
+            reason: reason.into(),
+            kind: None,
+            slug: None,
+            network: Network::default(),
+            domains: Vec::new(),
+            read_replicas: Vec::new(),
+        }
+    }
+
+    /// The identities of a service that is not copied.
+    pub fn service(s: &Service, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            kind: Some(ResourceKind::Service),
+            slug: s.slug.clone(),
+            network: s.network.clone(),
+            domains: s.domains.clone(),
+            ..Skipped::new(&s.id, &s.name, reason)
+        }
+    }
+
+    pub fn database(d: &Database, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            kind: Some(ResourceKind::Database),
+            network: d.network.clone(),
+            read_replicas: d.read_replicas.clone(),
+            ..Skipped::new(&d.id, &d.name, reason)
+        }
+    }
+
+    pub fn key_value(k: &KeyValue, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            kind: Some(ResourceKind::KeyValue),
+            network: k.network.clone(),
+            ..Skipped::new(&k.id, &k.name, reason)
+        }
+    }
+
+    pub fn env_group(g: &EnvGroup, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            kind: Some(ResourceKind::EnvGroup),
+            ..Skipped::new(&g.id, &g.name, reason)
+        }
+    }
 }
 
 impl Service {
@@ -702,6 +775,14 @@ impl Snapshot {
             .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         for b in &mut self.blueprints {
             b.resources.sort();
+        }
+        for k in &mut self.skipped {
+            k.network.hosts.sort();
+            k.network.hosts.dedup();
+            k.domains.sort();
+            k.domains.dedup();
+            k.read_replicas
+                .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         }
         self.skipped.sort();
     }

@@ -13,8 +13,9 @@
 //!
 //! Selection (`production.include` / `exclude`): an excluded resource is still listed, so
 //! its ids, host names and URL stay known and values that point at it are still
-//! recognised as production. Its env var values, secret files and connection info are
-//! not read; the command leaves it out of the snapshot and lists it as skipped.
+//! recognised as production. Its custom domains are read (names only); its env var
+//! values, secret files and connection info are not. The command leaves it out of the
+//! snapshot and lists its identities as skipped.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -208,10 +209,20 @@ pub async fn workspace(
     };
     for (i, s) in services.iter().enumerate() {
         let read = selection.reads(&s.name) && !matches!(s.details, ServiceDetails::Other(_));
+        // A service left out still has custom domains that staging must not point at:
+        // their names are read, nothing else.
+        let domains_only = !read && has_domains(&s.details);
         let (client, s) = (client.clone(), s.clone());
         spawn(
-            read,
-            Box::pin(async move { Detail::Service(i, service_parts(&client, &s).await) }),
+            read || domains_only,
+            Box::pin(async move {
+                let parts = if read {
+                    service_parts(&client, &s).await
+                } else {
+                    custom_domains(&client, &s).await
+                };
+                Detail::Service(i, parts)
+            }),
         );
     }
     for (i, g) in groups_meta.iter().enumerate() {
@@ -409,13 +420,27 @@ struct ServiceParts {
 
 /// A service's lists, read concurrently. Custom domains exist on web services and static
 /// sites; header and route rules on static sites only.
+fn has_domains(d: &ServiceDetails) -> bool {
+    matches!(d, ServiceDetails::Web(_) | ServiceDetails::Static(_))
+}
+
+/// Only the custom domains of a service that is left out.
+async fn custom_domains(client: &Client, s: &Service) -> Result<ServiceParts, RequestError> {
+    let id = path_id(&s.id, "/services")?;
+    let at = Endpoint::new(format!("/services/{id}/custom-domains"));
+    Ok(ServiceParts {
+        env_vars: Vec::new(),
+        secret_files: Vec::new(),
+        custom_domains: paging::list::<CustomDomain>(client, at).await?,
+        headers: Vec::new(),
+        routes: Vec::new(),
+    })
+}
+
 async fn service_parts(client: &Client, s: &Service) -> Result<ServiceParts, RequestError> {
     let id = path_id(&s.id, "/services")?;
     let at = |sub: &str| Endpoint::new(format!("/services/{id}/{sub}"));
-    let has_domains = matches!(
-        s.details,
-        ServiceDetails::Web(_) | ServiceDetails::Static(_)
-    );
+    let has_domains = has_domains(&s.details);
     let is_static = matches!(s.details, ServiceDetails::Static(_));
     let (env_vars, secret_files, custom_domains, headers, routes) = tokio::try_join!(
         paging::list::<EnvVar>(client, at("env-vars")),

@@ -24,13 +24,28 @@
 //! preview values (services and groups), commands, domains, image URLs, headers, routes,
 //! health-check paths, disks and IP rules, and any field Render adds later.
 //!
-//! Matching is ASCII case-insensitive, on the text as written and after percent-decoding
-//! (repeatedly, for double encoding), anywhere in the value (a URL, a DSN, a query
-//! parameter such as `?host=…`), with one Aho-Corasick automaton over every production
-//! identity so the cost is linear in the size of the values. Only resource-specific
-//! identities are matched, at token boundaries: `api.example.com` is not found inside
-//! `staging-api.example.com` or `x.api.example.com.evil`, and a slug counts only as a whole
-//! host (the whole value, after `://` or `@`, or before `:port`).
+//! Production means every resource the snapshot lists, copied or not: resources left out
+//! by `production.include` / `exclude`, previews and unknown service types keep their
+//! names, ids, slugs, hosts, URLs and custom domains in the snapshot's `skipped` list.
+//!
+//! Matching is case-insensitive, on the text as written and then after each round of
+//! decoding until nothing changes (at most 16 rounds): percent-encoding, JSON and
+//! backslash escapes (`\u002e`, `\/`, `\.`), HTML character references (`&#46;`), and the
+//! UTS-46 mapping IDNA applies to host names (full-width letters and full stops, the
+//! ideographic full stop, soft hyphens and other ignorable code points, compatibility
+//! forms). It finds identities anywhere in the value (a URL, a DSN, a query parameter such
+//! as `?host=…`), with one Aho-Corasick automaton over every production identity so the
+//! cost is linear in the size of the values. Only resource-specific identities are
+//! matched, at token boundaries: `api.example.com` is not found inside
+//! `staging-api.example.com`, `api.staging.example.com` or `api.example.com.evil`. A slug
+//! counts only where a host stands: the whole value (quotes and whitespace aside), after
+//! `//` or `@`, before `:port`, in a comma-separated list, or as the value of a host key
+//! (`host=…` in a libpq string, `"host": "…"` in JSON).
+//!
+//! A production wildcard custom domain `*.example.com` covers exactly one label, as DNS
+//! and TLS wildcards do: `api.example.com` (in a value, or as a staging custom domain,
+//! which would take production's traffic) is production; `api.staging.example.com` and
+//! the apex `example.com` are not. Give staging a subdomain one level deeper.
 //!
 //! An overlay allowance (a production resource name, host or domain with a reason) moves
 //! the reference and literal findings it covers to [`Isolation::allowed`]; name,
@@ -416,11 +431,13 @@ impl Checker<'_> {
             let env_key = env_key_of(r, &path);
             // A staging custom domain that is a production one: its own, unallowable rule.
             if is_domain_field(r, &path) {
-                if let Some(owner) = self
-                    .prod
-                    .domains
-                    .get(text.trim_end_matches('.').to_ascii_lowercase().as_str())
-                {
+                let domain = text.trim().trim_end_matches('.').to_lowercase();
+                let owner = self.prod.domains.get(domain.as_str()).or_else(|| {
+                    // One label under a production wildcard is served by production today:
+                    // claiming it would take production's traffic.
+                    self.prod.wildcard_owner(&domain)
+                });
+                if let Some(owner) = owner {
                     self.push(
                         r.describe(),
                         "isolation/domain",
@@ -457,11 +474,16 @@ impl Checker<'_> {
                 for hit in &ms {
                     let n = &self.prod.needles[hit.needle];
                     targets.insert(n.text.clone());
-                    let mut form = Vec::new();
-                    if hit.decoded {
-                        form.push("percent-encoded");
-                    }
-                    if hit.case {
+                    let mut form = hit.layers.describe();
+                    let shown = match &hit.host {
+                        Some(host) => {
+                            targets.insert(format!("*{}", n.text));
+                            targets.insert(host.clone());
+                            format!("`*{}` (covers `{host}`)", n.text)
+                        }
+                        None => format!("`{}`", n.text),
+                    };
+                    if hit.case && hit.host.is_none() {
                         form.push("in different letter case");
                     }
                     let form = if form.is_empty() {
@@ -469,7 +491,7 @@ impl Checker<'_> {
                     } else {
                         format!(" ({})", form.join(", "))
                     };
-                    what.push(format!("{} `{}`{form}", n.what, n.text));
+                    what.push(format!("{} {shown}{form}", n.what));
                 }
                 what.sort();
                 what.dedup();
