@@ -204,6 +204,76 @@ struct Indexer {
     stack: Vec<Frame>,
     duplicate: Option<(String, Pos, Pos)>,
     non_string_key: Option<Pos>,
+    /// Where nesting first went deeper than [`MAX_DEPTH`]; nothing after it is indexed.
+    too_deep: Option<Pos>,
+}
+
+/// The deepest nesting of sequences and mappings any input may have. stageprint's inputs
+/// are a few levels deep (a Blueprint about six, a snapshot about ten); the limit stops
+/// hostile or broken files before any parser recurses that deep.
+pub const MAX_DEPTH: usize = 100;
+
+/// The largest config or overlay stageprint reads.
+pub const MAX_SMALL_INPUT: u64 = 16 * 1024 * 1024;
+
+/// The largest snapshot or Blueprint stageprint reads. A snapshot of 10,000 services is
+/// about 30 MB.
+pub const MAX_LARGE_INPUT: u64 = 256 * 1024 * 1024;
+
+/// The position of byte `offset` of `bytes` (columns count characters).
+fn pos_at(bytes: &[u8], offset: usize) -> Pos {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    Pos { line, column }
+}
+
+/// Check raw input bytes: at most `limit` bytes, and UTF-8. Errors name the first byte
+/// past the limit or the first invalid byte.
+pub fn text_from_bytes(bytes: Vec<u8>, file: &Path, limit: u64) -> Result<String, InputError> {
+    if bytes.len() as u64 > limit {
+        return Err(InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos: pos_at(&bytes, limit as usize),
+            },
+            message: format!(
+                "the file is larger than {} MiB, the size limit for this input",
+                limit / (1024 * 1024)
+            ),
+            hint: Some("check that this is the file you meant; inputs this large are not written by hand or by stageprint".into()),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos: pos_at(&bytes, offset),
+            },
+            message: format!(
+                "the file is not UTF-8: byte 0x{:02X} at offset {offset} is not valid here",
+                bytes[offset]
+            ),
+            hint: Some("save the file as UTF-8".into()),
+        }
+    })
+}
+
+/// Read an input file as text, bounded by `limit` bytes. The outer error is the file
+/// system's (missing, unreadable); the inner one is located (too large, not UTF-8).
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<Result<String, InputError>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok(text_from_bytes(bytes, path, limit))
 }
 
 impl Indexer {
@@ -285,7 +355,16 @@ impl Indexer {
 
 impl MarkedEventReceiver for Indexer {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.too_deep.is_some() {
+            return;
+        }
         let pos = marker_pos(&mark);
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_DEPTH
+        {
+            self.too_deep = Some(pos);
+            return;
+        }
         match ev {
             Event::Scalar(value, ..) => {
                 self.place(pos, Some(&value));
@@ -315,20 +394,41 @@ impl MarkedEventReceiver for Indexer {
 }
 
 fn build_index(text: &str) -> Result<Indexer, yaml_rust2::scanner::ScanError> {
+    let (indexer, result) = build_index_checked(text);
+    result.map(|()| indexer)
+}
+
+fn build_index_checked(text: &str) -> (Indexer, Result<(), yaml_rust2::scanner::ScanError>) {
     let mut indexer = Indexer {
         nodes: HashMap::new(),
         stack: Vec::new(),
         duplicate: None,
         non_string_key: None,
+        too_deep: None,
     };
-    Parser::new_from_str(text).load(&mut indexer, false)?;
-    Ok(indexer)
+    let result = Parser::new_from_str(text).load(&mut indexer, false);
+    (indexer, result)
 }
 
 /// Index a document: every node's path and position. Fails on YAML syntax errors and on
 /// duplicate keys, with their position.
 pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
-    let indexer = build_index(text).map_err(|e| InputError {
+    let (indexer, result) = build_index_checked(text);
+    if let Some(pos) = indexer.too_deep {
+        return Err(InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos,
+            },
+            message: format!(
+                "nesting deeper than {MAX_DEPTH} levels, the limit for any input"
+            ),
+            hint: Some(
+                "stageprint's inputs nest a few levels deep; look for unbalanced `[` or `{`, or a generated file gone wrong".into(),
+            ),
+        });
+    }
+    let indexer = result.map(|()| indexer).map_err(|e| InputError {
         span: Span {
             file: file.to_path_buf(),
             pos: marker_pos(e.marker()),
@@ -505,6 +605,18 @@ fn explain(message: &str, path: &str) -> (String, Option<String>) {
             .map(|(_, e)| e.to_string())
             .unwrap_or_else(|| "a different type".into());
         return (format!("wrong type{at}: expected {expected}"), None);
+    }
+    if message.starts_with("repetition limit exceeded") {
+        return (
+            format!("aliases expand to too many nodes{at} (the limit on `*alias` expansion)"),
+            Some("an alias (`*name`) repeats the node its anchor (`&name`) marks; nested aliases multiply, so write such values out".into()),
+        );
+    }
+    if message.starts_with("recursion limit exceeded") {
+        return (
+            format!("nesting deeper than {MAX_DEPTH} levels, the limit for any input"),
+            None,
+        );
     }
     (format!("{message}{at}"), None)
 }

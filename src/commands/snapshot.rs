@@ -63,7 +63,7 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
 
     let client = Arc::new(
         Client::new(&settings, &key, Arc::new(Stats::default()))
-            .with_context(|| format!("setting up the API client for {}", settings.base_url))?,
+            .context("setting up the API client (check `api.url` in the config or --api-url)")?,
     );
     drop(key);
     let runtime = tokio::runtime::Builder::new_multi_thread()
