@@ -249,6 +249,11 @@ pub fn text_from_bytes(bytes: Vec<u8>, file: &Path, limit: u64) -> Result<String
             hint: Some("check that this is the file you meant; inputs this large are not written by hand or by stageprint".into()),
         });
     }
+    // A byte-order mark is not content (editors on Windows write one).
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();
@@ -414,27 +419,35 @@ fn build_index_checked(text: &str) -> (Indexer, Result<(), yaml_rust2::scanner::
 /// duplicate keys, with their position.
 pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
     let (indexer, result) = build_index_checked(text);
-    if let Some(pos) = indexer.too_deep {
-        return Err(InputError {
-            span: Span {
-                file: file.to_path_buf(),
-                pos,
-            },
-            message: format!(
-                "nesting deeper than {MAX_DEPTH} levels, the limit for any input"
-            ),
-            hint: Some(
-                "stageprint's inputs nest a few levels deep; look for unbalanced `[` or `{`, or a generated file gone wrong".into(),
-            ),
-        });
-    }
-    let indexer = result.map(|()| indexer).map_err(|e| InputError {
+    let too_deep = |pos: Pos| {
+        InputError {
         span: Span {
             file: file.to_path_buf(),
-            pos: marker_pos(e.marker()),
+            pos,
         },
-        message: format!("invalid YAML: {}", e.info()),
-        hint: Some("check the indentation and quoting on and just before this line".into()),
+        message: format!("nesting deeper than {MAX_DEPTH} levels, the limit for any input"),
+        hint: Some(
+            "stageprint's inputs nest a few levels deep; look for unbalanced `[` or `{`, or a generated file gone wrong".into(),
+        ),
+    }
+    };
+    if let Some(pos) = indexer.too_deep {
+        return Err(too_deep(pos));
+    }
+    let indexer = result.map(|()| indexer).map_err(|e| {
+        // The scanner stops flow collections (`[[[…`) nested too deep on its own, ahead
+        // of the events that count depth.
+        if e.info().contains("recursion limit") {
+            return too_deep(marker_pos(e.marker()));
+        }
+        InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos: marker_pos(e.marker()),
+            },
+            message: format!("invalid YAML: {}", e.info()),
+            hint: Some("check the indentation and quoting on and just before this line".into()),
+        }
     })?;
     if let Some((key, first, again)) = indexer.duplicate {
         return Err(InputError {
@@ -471,9 +484,32 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &Path) -> Result<Parsed<T>, 
     Ok(Parsed { value, locations })
 }
 
+/// Before text goes to serde_yaml unindexed: libyaml's time grows with the square of flow
+/// nesting (`[[[…`), so a text whose brackets might nest deeper than [`MAX_DEPTH`] is
+/// indexed first, which stops it with a located error. The count ignores quoting, so it
+/// may index a harmless text too; that costs time, never a wrong answer.
+fn guard_flow_depth(text: &str, file: &Path) -> Result<(), InputError> {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    index(text, file)?;
+                    return Ok(());
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parse without keeping the index (large machine-written files): the fast path has no
 /// path tracking; only a failure is parsed again to locate and explain it.
 pub fn parse_unindexed<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, InputError> {
+    guard_flow_depth(text, file)?;
     match serde_yaml::from_str::<T>(text) {
         Ok(v) => Ok(v),
         Err(_) => {
@@ -678,6 +714,7 @@ impl Locations {
 /// Parse YAML that stageprint itself wrote into a JSON value. Its positions are indexed
 /// only if something asks for one (a finding to locate), since such text rarely has any.
 pub fn to_json_deferred(text: &str, file: &Path) -> Result<(Value, Locations), InputError> {
+    guard_flow_depth(text, file)?;
     match serde_yaml::from_str::<Value>(text) {
         Ok(value) => Ok((value, Locations::deferred(text, file))),
         Err(_) => to_json(text, file),
@@ -875,6 +912,59 @@ fn emit_seq(items: &[Value], indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_bytes_are_located_by_line_and_character() {
+        let f = Path::new("f.yaml");
+        let e = text_from_bytes(b"a: 1\nb: \xc3\xa9\xc3\xa9\xff\n".to_vec(), f, 100).unwrap_err();
+        assert_eq!(e.span.to_string(), "f.yaml:2:6");
+        assert!(e.message.contains("0xFF"), "{}", e.message);
+        // A sequence cut short is located at its first byte.
+        let e = text_from_bytes(b"\xe2\x82".to_vec(), f, 100).unwrap_err();
+        assert_eq!(e.span.to_string(), "f.yaml:1:1");
+        let e = text_from_bytes(b"abc\ndef\n".to_vec(), f, 6).unwrap_err();
+        assert_eq!(e.span.to_string(), "f.yaml:2:3");
+        assert!(e.message.contains("size limit"), "{}", e.message);
+        assert_eq!(
+            text_from_bytes(b"\xef\xbb\xbfa: 1\n".to_vec(), f, 100).unwrap(),
+            "a: 1\n"
+        );
+    }
+
+    #[test]
+    fn nesting_is_limited_in_every_form() {
+        let f = Path::new("f.yaml");
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(index(&at_limit, f).is_ok());
+        for n in [MAX_DEPTH + 1, 2 * MAX_DEPTH] {
+            let cases: [(bool, String); 4] = [
+                (true, format!("{}{}", "[".repeat(n), "]".repeat(n))),
+                (true, format!("{}{}", "{a: ".repeat(n), "}".repeat(n))),
+                (
+                    false,
+                    (0..n).map(|i| format!("{}-\n", " ".repeat(i))).collect(),
+                ),
+                (
+                    false,
+                    (0..n).map(|i| format!("{}k:\n", " ".repeat(i))).collect(),
+                ),
+            ];
+            for (flow, text) in cases {
+                let e = index(&text, f).unwrap_err();
+                assert!(e.message.contains("nesting deeper than"), "{}", e.message);
+                // Unindexed reads stop block nesting at the parser's own limit, a little
+                // above ours.
+                if !flow && n == MAX_DEPTH + 1 {
+                    continue;
+                }
+                let e = parse_unindexed::<Value>(&text, f).unwrap_err();
+                assert!(e.message.contains("nesting deeper than"), "{}", e.message);
+                let e = to_json_deferred(&text, f).unwrap_err();
+                assert!(e.message.contains("nesting deeper than"), "{}", e.message);
+            }
+        }
+    }
+
     use serde::Deserialize;
 
     fn rt(s: &str) -> String {
