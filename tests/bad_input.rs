@@ -575,7 +575,7 @@ fn a_blueprint_alias_bomb_is_refused_by_validate() {
         let prev = format!("*a{}", i - 1);
         s.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
-            vec![prev.as_str(); 9].join(", ")
+            [prev.as_str(); 9].join(", ")
         ));
     }
     fs::write(dir.path().join("render.yaml"), s).unwrap();
