@@ -558,3 +558,30 @@ fn env_groups_mapping_to_one_file_name_are_an_error_naming_both() {
         assert_eq!(tree(&p.path().join("generated/staging")), before);
     }
 }
+
+#[test]
+fn snapshot_refuses_to_land_among_generated_files_before_any_request() {
+    for out in [
+        "generated/staging/render.yaml",
+        "./generated/staging/env-groups/x.yaml",
+        "stageprint.yaml",
+    ] {
+        let p = example_project();
+        let before = tree(p.path());
+        let a = stageprint(p.path())
+            .env("RENDER_API_KEY", "rnd_notarealkeynotarealkey")
+            .args([
+                "snapshot",
+                "--api-url",
+                "http://127.0.0.1:9/v1",
+                "--out",
+                out,
+            ])
+            .assert()
+            .code(1);
+        let e = stderr_of(&a);
+        assert!(e.contains("refusing to write the snapshot"), "{out}: {e}");
+        assert!(!e.contains("rnd_notarealkey"), "{e}");
+        assert_eq!(tree(p.path()), before, "{out}");
+    }
+}
