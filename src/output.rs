@@ -1,5 +1,5 @@
-//! The last stage: the only code that writes files. It writes the files of one output
-//! folder as one transaction, or compares them with what is on disk for `--check`.
+//! The last stage: the only code that writes files. It writes the output folders of one
+//! run as one transaction, or compares them with what is on disk for `--check`.
 //!
 //! Ownership: stageprint replaces or removes only files it wrote itself. Each output folder
 //! holds a manifest ([`MANIFEST`]) listing the files of the last run; it is written last.
@@ -381,7 +381,7 @@ fn roll_back(done: Vec<Undo>) -> Vec<String> {
 /// Write the files of one output folder as one transaction: all or nothing. Files in
 /// `out_dir` that an earlier run wrote and this one no longer produces are removed.
 pub fn write_all(files: &[File], out_dir: &Path) -> Result<Vec<(PathBuf, Written)>> {
-    write_all_inner(files, out_dir, &mut |_| Ok(()))
+    Ok(write_folders(&[(files, out_dir)], &mut |_| Ok(()))?.remove(0))
 }
 
 /// [`write_all`] with a hook called before each rename (tests inject failures with it).
@@ -390,105 +390,155 @@ pub fn write_all_inner(
     out_dir: &Path,
     before_rename: &mut dyn FnMut(&Path) -> Result<()>,
 ) -> Result<Vec<(PathBuf, Written)>> {
-    let plan = plan(files, out_dir)?;
-    remove_stale_temps(out_dir);
+    Ok(write_folders(&[(files, out_dir)], before_rename)?.remove(0))
+}
+
+/// Write several output folders (every environment of one run) as one transaction: every
+/// changed file of every folder is staged first; then all are renamed, orphans removed and
+/// the manifests written last; any failure restores every folder.
+pub fn write_folders(
+    folders: &[(&[File], &Path)],
+    before_rename: &mut dyn FnMut(&Path) -> Result<()>,
+) -> Result<Vec<Vec<(PathBuf, Written)>>> {
+    let plans: Vec<Plan> = folders
+        .iter()
+        .map(|(files, out_dir)| plan(files, out_dir))
+        .collect::<Result<_>>()?;
+    let names = folders
+        .iter()
+        .map(|(_, d)| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (_, out_dir) in folders {
+        remove_stale_temps(out_dir);
+    }
 
     // Stage every changed file.
     let mut staged: Vec<(PathBuf, PathBuf, Option<Vec<u8>>)> = Vec::new();
-    let mut result = Vec::new();
+    let mut results = Vec::new();
     let mut failure = None;
-    for f in &plan.files {
-        let is_dir = fs::symlink_metadata(&f.path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
-        let old = match fs::read(&f.path) {
-            // A directory in the way: the rename below fails and everything is undone.
-            _ if is_dir => None,
-            Ok(b) => Some(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                failure = Some(anyhow!("reading {}: {e}", f.path.display()));
-                break;
+    'folders: for plan in &plans {
+        let mut result = Vec::new();
+        for f in &plan.files {
+            let is_dir = fs::symlink_metadata(&f.path)
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
+            let old = match fs::read(&f.path) {
+                // A directory in the way: the rename below fails and everything is undone.
+                _ if is_dir => None,
+                Ok(b) => Some(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    failure = Some(anyhow!("reading {}: {e}", f.path.display()));
+                    break 'folders;
+                }
+            };
+            let written = match &old {
+                Some(b) if b == f.contents.as_bytes() => Written::Unchanged,
+                Some(_) => Written::Updated,
+                None => Written::Created,
+            };
+            if !is_manifest(&f.path) {
+                result.push((f.path.clone(), written));
             }
-        };
-        let written = match &old {
-            Some(b) if b == f.contents.as_bytes() => Written::Unchanged,
-            Some(_) => Written::Updated,
-            None => Written::Created,
-        };
-        if f.path.file_name().and_then(|n| n.to_str()) != Some(MANIFEST) {
-            result.push((f.path.clone(), written));
-        }
-        if written == Written::Unchanged {
-            continue;
-        }
-        match stage(&f.path, f.contents.as_bytes()) {
-            Ok(tmp) => staged.push((f.path.clone(), tmp, old)),
-            Err(e) => {
-                failure = Some(e);
-                break;
+            if written == Written::Unchanged {
+                continue;
+            }
+            match stage(&f.path, f.contents.as_bytes()) {
+                Ok(tmp) => staged.push((f.path.clone(), tmp, old)),
+                Err(e) => {
+                    failure = Some(e);
+                    break 'folders;
+                }
             }
         }
+        results.push(result);
     }
     if let Some(e) = failure {
         for (_, tmp, _) in &staged {
             let _ = fs::remove_file(tmp);
         }
-        return Err(e.context(format!("nothing in {} was changed", out_dir.display())));
+        return Err(e.context(format!("nothing in {names} was changed")));
     }
+    // Manifests last: until they are renamed, they describe the previous run.
+    let (manifests, files): (Vec<_>, Vec<_>) =
+        staged.into_iter().partition(|(p, _, _)| is_manifest(p));
 
-    // Commit: rename each, then remove orphans; undo everything on a failure.
+    // Commit: rename each, remove orphans, then the manifests; undo everything on a failure.
     let mut done: Vec<Undo> = Vec::new();
-    let mut pending = staged.into_iter();
+    let mut pending = files.into_iter();
     let mut failure = None;
-    for (path, tmp, before) in pending.by_ref() {
+    let mut rename = |path: PathBuf, tmp: PathBuf, before, done: &mut Vec<Undo>| {
         let r = before_rename(&path).and_then(|()| {
             fs::rename(&tmp, &path).map_err(|e| anyhow!("replacing {}: {e}", path.display()))
         });
         match r {
-            Ok(()) => done.push(Undo { path, before }),
+            Ok(()) => {
+                done.push(Undo { path, before });
+                None
+            }
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
-                failure = Some(e);
-                break;
+                Some(e)
             }
+        }
+    };
+    for (path, tmp, before) in pending.by_ref() {
+        failure = rename(path, tmp, before, &mut done);
+        if failure.is_some() {
+            break;
         }
     }
     if failure.is_none() {
-        for orphan in &plan.orphans {
-            let before = fs::read(orphan).ok();
-            match fs::remove_file(orphan) {
-                Ok(()) => done.push(Undo {
-                    path: orphan.clone(),
-                    before,
-                }),
-                Err(e) => {
-                    failure = Some(anyhow!("removing stale {}: {e}", orphan.display()));
-                    break;
+        'orphans: for plan in &plans {
+            for orphan in &plan.orphans {
+                let before = fs::read(orphan).ok();
+                match fs::remove_file(orphan) {
+                    Ok(()) => done.push(Undo {
+                        path: orphan.clone(),
+                        before,
+                    }),
+                    Err(e) => {
+                        failure = Some(anyhow!("removing stale {}: {e}", orphan.display()));
+                        break 'orphans;
+                    }
                 }
             }
         }
     }
+    let mut pending_manifests = manifests.into_iter();
+    if failure.is_none() {
+        for (path, tmp, before) in pending_manifests.by_ref() {
+            failure = rename(path, tmp, before, &mut done);
+            if failure.is_some() {
+                break;
+            }
+        }
+    }
     if let Some(e) = failure {
-        for (_, tmp, _) in pending {
+        for (_, tmp, _) in pending.chain(pending_manifests) {
             let _ = fs::remove_file(&tmp);
         }
         let problems = roll_back(done);
         if problems.is_empty() {
             return Err(e.context(format!(
-                "writing {} failed; every file there was restored as it was",
-                out_dir.display()
+                "writing {names} failed; every file there was restored as it was"
             )));
         }
         return Err(e.context(format!(
-            "writing {} failed, and these could not be restored: {}",
-            out_dir.display(),
+            "writing {names} failed, and these could not be restored: {}",
             problems.join("; ")
         )));
     }
-    sync_dir(out_dir);
-    sync_dir(&out_dir.join("env-groups"));
-    Ok(result)
+    for (_, out_dir) in folders {
+        sync_dir(out_dir);
+        sync_dir(&out_dir.join("env-groups"));
+    }
+    Ok(results)
+}
+
+fn is_manifest(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()) == Some(MANIFEST)
 }
 
 /// Files an earlier run wrote in `out_dir` that this set no longer contains.
@@ -723,6 +773,35 @@ mod tests {
         write_all(&[file(&d, "render.yaml", "a\n")], &d).unwrap();
         assert!(is_symlink(&d.join("z.yaml")));
         assert_eq!(tree(&elsewhere), before);
+    }
+
+    #[test]
+    fn a_failure_in_a_second_folder_restores_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        write_all(&[file(&a, "render.yaml", "a-old\n")], &a).unwrap();
+        write_all(&[file(&b, "render.yaml", "b-old\n")], &b).unwrap();
+        fs::create_dir_all(b.join("report.md/x")).unwrap();
+        let before = tree(dir.path());
+        let new_a = [file(&a, "render.yaml", "a-new\n")];
+        let new_b = [
+            file(&b, "render.yaml", "b-new\n"),
+            file(&b, "report.md", "r\n"),
+        ];
+        let e = write_folders(&[(&new_a, &a), (&new_b, &b)], &mut |_| Ok(())).unwrap_err();
+        assert!(format!("{e:#}").contains("restored"), "{e:#}");
+        assert_eq!(tree(dir.path()), before);
+        // Without the obstacle both folders are written.
+        fs::remove_dir_all(b.join("report.md")).unwrap();
+        write_folders(&[(&new_a, &a), (&new_b, &b)], &mut |_| Ok(())).unwrap();
+        assert_eq!(
+            fs::read(a.join("render.yaml")).unwrap(),
+            new_a[0].contents.as_bytes()
+        );
+        assert_eq!(
+            fs::read(b.join("report.md")).unwrap(),
+            new_b[1].contents.as_bytes()
+        );
     }
 
     #[test]

@@ -585,3 +585,26 @@ fn snapshot_refuses_to_land_among_generated_files_before_any_request() {
         assert_eq!(tree(p.path()), before, "{out}");
     }
 }
+
+#[test]
+fn a_failure_in_one_environment_leaves_every_environment_as_it_was() {
+    let p = example_project();
+    with_environments(
+        p.path(),
+        "  staging:\n    overlay: overlays/staging.yaml\n    out: generated/staging\n  zz:\n    overlay: overlays/staging.yaml\n    out: generated/zz\n",
+    );
+    stageprint(p.path()).arg("generate").assert().code(0);
+    let overlay = p.path().join("overlays/staging.yaml");
+    let text = fs::read_to_string(&overlay)
+        .unwrap()
+        .replace("    set: debug", "    set: trace");
+    fs::write(&overlay, text).unwrap();
+    // The last environment's report cannot be written: a directory stands there.
+    let report = p.path().join("generated/zz/report.json");
+    fs::remove_file(&report).unwrap();
+    fs::create_dir_all(report.join("blocker")).unwrap();
+    let before = tree(&p.path().join("generated"));
+    let a = stageprint(p.path()).arg("generate").assert().code(1);
+    assert!(stderr_of(&a).contains("restored"), "{}", stderr_of(&a));
+    assert_eq!(tree(&p.path().join("generated")), before);
+}

@@ -79,8 +79,13 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
     if options.check {
         return check(&generated);
     }
-    for g in &generated {
-        let written = output::write_all(&g.files, &g.target.out)?;
+    // Every environment's folder in one transaction: all are written or none.
+    let folders: Vec<(&[output::File], &Path)> = generated
+        .iter()
+        .map(|g| (g.files.as_slice(), g.target.out.as_path()))
+        .collect();
+    let all_written = output::write_folders(&folders, &mut |_| Ok(()))?;
+    for (g, written) in generated.iter().zip(all_written) {
         let changed = written
             .iter()
             .filter(|(_, w)| *w != output::Written::Unchanged)
