@@ -143,12 +143,12 @@ pub struct Config {
 
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = yaml::read_text(path, yaml::MAX_SMALL_INPUT).map_err(|e| {
             anyhow::anyhow!(
                 "cannot read config {}: {e}\n  hint: run stageprint from the directory holding stageprint.yaml, or pass --config PATH",
                 path.display()
             )
-        })?;
+        })??;
         Ok(Config::parse(&text, path)?)
     }
 
@@ -189,6 +189,17 @@ impl Config {
             return Err(self
                 .locations
                 .error("api.headroom", "headroom must be between 0 and 0.9"));
+        }
+        if let Err(problem) = crate::snapshot::client::check_base_url(&api.url) {
+            let mut e = InputError {
+                span: self.locations.value_span("api.url"),
+                message: problem,
+                hint: None,
+            };
+            e.hint = Some(format!(
+                "give the API key with RENDER_API_KEY or --api-key-file, never in the URL; the default is {DEFAULT_API_URL}"
+            ));
+            return Err(e);
         }
         if self.file.environments.is_empty() {
             return Err(self

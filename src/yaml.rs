@@ -204,6 +204,81 @@ struct Indexer {
     stack: Vec<Frame>,
     duplicate: Option<(String, Pos, Pos)>,
     non_string_key: Option<Pos>,
+    /// Where nesting first went deeper than [`MAX_DEPTH`]; nothing after it is indexed.
+    too_deep: Option<Pos>,
+}
+
+/// The deepest nesting of sequences and mappings any input may have. stageprint's inputs
+/// are a few levels deep (a Blueprint about six, a snapshot about ten); the limit stops
+/// hostile or broken files before any parser recurses that deep.
+pub const MAX_DEPTH: usize = 100;
+
+/// The largest config or overlay stageprint reads.
+pub const MAX_SMALL_INPUT: u64 = 16 * 1024 * 1024;
+
+/// The largest snapshot or Blueprint stageprint reads: the bundled snapshot holds about
+/// 1.3 KB per resource, so 10,000 services with their env vars stay far below it.
+pub const MAX_LARGE_INPUT: u64 = 256 * 1024 * 1024;
+
+/// The position of byte `offset` of `bytes` (columns count characters).
+fn pos_at(bytes: &[u8], offset: usize) -> Pos {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    Pos { line, column }
+}
+
+/// Check raw input bytes: at most `limit` bytes, and UTF-8. Errors name the first byte
+/// past the limit or the first invalid byte.
+pub fn text_from_bytes(bytes: Vec<u8>, file: &Path, limit: u64) -> Result<String, InputError> {
+    if bytes.len() as u64 > limit {
+        return Err(InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos: pos_at(&bytes, limit as usize),
+            },
+            message: format!(
+                "the file is larger than {} MiB, the size limit for this input",
+                limit / (1024 * 1024)
+            ),
+            hint: Some("check that this is the file you meant; inputs this large are not written by hand or by stageprint".into()),
+        });
+    }
+    // A byte-order mark is not content (editors on Windows write one).
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos: pos_at(&bytes, offset),
+            },
+            message: format!(
+                "the file is not UTF-8: byte 0x{:02X} at offset {offset} is not valid here",
+                bytes[offset]
+            ),
+            hint: Some("save the file as UTF-8".into()),
+        }
+    })
+}
+
+/// Read an input file as text, bounded by `limit` bytes. The outer error is the file
+/// system's (missing, unreadable); the inner one is located (too large, not UTF-8).
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<Result<String, InputError>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok(text_from_bytes(bytes, path, limit))
 }
 
 impl Indexer {
@@ -285,7 +360,16 @@ impl Indexer {
 
 impl MarkedEventReceiver for Indexer {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.too_deep.is_some() {
+            return;
+        }
         let pos = marker_pos(&mark);
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_DEPTH
+        {
+            self.too_deep = Some(pos);
+            return;
+        }
         match ev {
             Event::Scalar(value, ..) => {
                 self.place(pos, Some(&value));
@@ -315,26 +399,55 @@ impl MarkedEventReceiver for Indexer {
 }
 
 fn build_index(text: &str) -> Result<Indexer, yaml_rust2::scanner::ScanError> {
+    let (indexer, result) = build_index_checked(text);
+    result.map(|()| indexer)
+}
+
+fn build_index_checked(text: &str) -> (Indexer, Result<(), yaml_rust2::scanner::ScanError>) {
     let mut indexer = Indexer {
         nodes: HashMap::new(),
         stack: Vec::new(),
         duplicate: None,
         non_string_key: None,
+        too_deep: None,
     };
-    Parser::new_from_str(text).load(&mut indexer, false)?;
-    Ok(indexer)
+    let result = Parser::new_from_str(text).load(&mut indexer, false);
+    (indexer, result)
 }
 
 /// Index a document: every node's path and position. Fails on YAML syntax errors and on
 /// duplicate keys, with their position.
 pub fn index(text: &str, file: &Path) -> Result<Locations, InputError> {
-    let indexer = build_index(text).map_err(|e| InputError {
+    let (indexer, result) = build_index_checked(text);
+    let too_deep = |pos: Pos| {
+        InputError {
         span: Span {
             file: file.to_path_buf(),
-            pos: marker_pos(e.marker()),
+            pos,
         },
-        message: format!("invalid YAML: {}", e.info()),
-        hint: Some("check the indentation and quoting on and just before this line".into()),
+        message: format!("nesting deeper than {MAX_DEPTH} levels, the limit for any input"),
+        hint: Some(
+            "stageprint's inputs nest a few levels deep; look for unbalanced `[` or `{`, or a generated file gone wrong".into(),
+        ),
+    }
+    };
+    if let Some(pos) = indexer.too_deep {
+        return Err(too_deep(pos));
+    }
+    let indexer = result.map(|()| indexer).map_err(|e| {
+        // The scanner stops flow collections (`[[[…`) nested too deep on its own, ahead
+        // of the events that count depth.
+        if e.info().contains("recursion limit") {
+            return too_deep(marker_pos(e.marker()));
+        }
+        InputError {
+            span: Span {
+                file: file.to_path_buf(),
+                pos: marker_pos(e.marker()),
+            },
+            message: format!("invalid YAML: {}", e.info()),
+            hint: Some("check the indentation and quoting on and just before this line".into()),
+        }
     })?;
     if let Some((key, first, again)) = indexer.duplicate {
         return Err(InputError {
@@ -371,9 +484,32 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &Path) -> Result<Parsed<T>, 
     Ok(Parsed { value, locations })
 }
 
+/// Before text goes to serde_yaml unindexed: libyaml's time grows with the square of flow
+/// nesting (`[[[…`), so a text whose brackets might nest deeper than [`MAX_DEPTH`] is
+/// indexed first, which stops it with a located error. The count ignores quoting, so it
+/// may index a harmless text too; that costs time, never a wrong answer.
+fn guard_flow_depth(text: &str, file: &Path) -> Result<(), InputError> {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    index(text, file)?;
+                    return Ok(());
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parse without keeping the index (large machine-written files): the fast path has no
 /// path tracking; only a failure is parsed again to locate and explain it.
 pub fn parse_unindexed<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, InputError> {
+    guard_flow_depth(text, file)?;
     match serde_yaml::from_str::<T>(text) {
         Ok(v) => Ok(v),
         Err(_) => {
@@ -506,6 +642,18 @@ fn explain(message: &str, path: &str) -> (String, Option<String>) {
             .unwrap_or_else(|| "a different type".into());
         return (format!("wrong type{at}: expected {expected}"), None);
     }
+    if message.starts_with("repetition limit exceeded") {
+        return (
+            format!("aliases expand to too many nodes{at} (the limit on `*alias` expansion)"),
+            Some("an alias (`*name`) repeats the node its anchor (`&name`) marks; nested aliases multiply, so write such values out".into()),
+        );
+    }
+    if message.starts_with("recursion limit exceeded") {
+        return (
+            format!("nesting deeper than {MAX_DEPTH} levels, the limit for any input"),
+            None,
+        );
+    }
     (format!("{message}{at}"), None)
 }
 
@@ -566,6 +714,7 @@ impl Locations {
 /// Parse YAML that stageprint itself wrote into a JSON value. Its positions are indexed
 /// only if something asks for one (a finding to locate), since such text rarely has any.
 pub fn to_json_deferred(text: &str, file: &Path) -> Result<(Value, Locations), InputError> {
+    guard_flow_depth(text, file)?;
     match serde_yaml::from_str::<Value>(text) {
         Ok(value) => Ok((value, Locations::deferred(text, file))),
         Err(_) => to_json(text, file),
@@ -763,6 +912,59 @@ fn emit_seq(items: &[Value], indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_bytes_are_located_by_line_and_character() {
+        let f = Path::new("f.yaml");
+        let e = text_from_bytes(b"a: 1\nb: \xc3\xa9\xc3\xa9\xff\n".to_vec(), f, 100).unwrap_err();
+        assert_eq!(e.span.to_string(), "f.yaml:2:6");
+        assert!(e.message.contains("0xFF"), "{}", e.message);
+        // A sequence cut short is located at its first byte.
+        let e = text_from_bytes(b"\xe2\x82".to_vec(), f, 100).unwrap_err();
+        assert_eq!(e.span.to_string(), "f.yaml:1:1");
+        let e = text_from_bytes(b"abc\ndef\n".to_vec(), f, 6).unwrap_err();
+        assert_eq!(e.span.to_string(), "f.yaml:2:3");
+        assert!(e.message.contains("size limit"), "{}", e.message);
+        assert_eq!(
+            text_from_bytes(b"\xef\xbb\xbfa: 1\n".to_vec(), f, 100).unwrap(),
+            "a: 1\n"
+        );
+    }
+
+    #[test]
+    fn nesting_is_limited_in_every_form() {
+        let f = Path::new("f.yaml");
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(index(&at_limit, f).is_ok());
+        for n in [MAX_DEPTH + 1, 2 * MAX_DEPTH] {
+            let cases: [(bool, String); 4] = [
+                (true, format!("{}{}", "[".repeat(n), "]".repeat(n))),
+                (true, format!("{}{}", "{a: ".repeat(n), "}".repeat(n))),
+                (
+                    false,
+                    (0..n).map(|i| format!("{}-\n", " ".repeat(i))).collect(),
+                ),
+                (
+                    false,
+                    (0..n).map(|i| format!("{}k:\n", " ".repeat(i))).collect(),
+                ),
+            ];
+            for (flow, text) in cases {
+                let e = index(&text, f).unwrap_err();
+                assert!(e.message.contains("nesting deeper than"), "{}", e.message);
+                // Unindexed reads stop block nesting at the parser's own limit, a little
+                // above ours.
+                if !flow && n == MAX_DEPTH + 1 {
+                    continue;
+                }
+                let e = parse_unindexed::<Value>(&text, f).unwrap_err();
+                assert!(e.message.contains("nesting deeper than"), "{}", e.message);
+                let e = to_json_deferred(&text, f).unwrap_err();
+                assert!(e.message.contains("nesting deeper than"), "{}", e.message);
+            }
+        }
+    }
+
     use serde::Deserialize;
 
     fn rt(s: &str) -> String {

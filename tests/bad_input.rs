@@ -346,3 +346,260 @@ fn minimal_overlay_works() {
         .assert()
         .code(0);
 }
+
+/// Run `generate` with `file` replaced by `contents`: exit 1, the location and message on
+/// stderr, no canary echoed, and generated/ untouched.
+fn located(file: &str, contents: &[u8], at: &str, message: &str) -> Option<String> {
+    let dir = example_project();
+    fs::write(dir.path().join(file), contents).unwrap();
+    let before = tree(&dir.path().join("generated"));
+    let started = std::time::Instant::now();
+    let out = Command::cargo_bin("stageprint")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("generate")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        tree(&dir.path().join("generated")),
+        before,
+        "{file} ({message}) touched generated/"
+    );
+    let ok = out.status.code() == Some(1)
+        && stderr.contains(&format!("{at}: "))
+        && stderr.contains(message)
+        && !stderr.contains("CANARY")
+        && stderr.len() < 4096
+        && elapsed < std::time::Duration::from_secs(20);
+    (!ok).then(|| {
+        format!(
+            "{file}: exit {:?} after {elapsed:?}, wanted `{at}: …{message}…`, got:\n{}",
+            out.status.code(),
+            &stderr[..stderr.len().min(2000)]
+        )
+    })
+}
+
+fn nested(prefix: &str, open: &str, close: &str, n: usize) -> Vec<u8> {
+    format!("{prefix}{}{}\n", open.repeat(n), close.repeat(n)).into_bytes()
+}
+
+const NESTING: &str = "nesting deeper than 100 levels, the limit for any input";
+const OVERLAY_HEAD: &str = "version: 1\nrename:\n  suffix: -staging\nx: ";
+
+#[test]
+fn bombs_are_refused_with_the_limit_and_a_location() {
+    let snapshot = fs::read_to_string(root().join("generated/production.snapshot.yaml")).unwrap();
+    let lines = snapshot.lines().count();
+    let block = |head: &str, n: usize| -> Vec<u8> {
+        let mut s = head.to_string();
+        for i in 0..n {
+            s.push_str(&" ".repeat(i));
+            s.push_str("-\n");
+        }
+        s.into_bytes()
+    };
+    let cases: Vec<(&str, Vec<u8>, String, &str)> = vec![
+        // 30,000 nested flow sequences (60 KB) in each input.
+        (
+            "overlays/staging.yaml",
+            nested(OVERLAY_HEAD, "[", "]", 30_000),
+            "overlays/staging.yaml:4:259".into(),
+            NESTING,
+        ),
+        (
+            "generated/production.snapshot.yaml",
+            nested("", "[", "]", 30_000),
+            "generated/production.snapshot.yaml:1:256".into(),
+            NESTING,
+        ),
+        (
+            "stageprint.yaml",
+            nested("version: 1\nproduction: ", "[", "]", 30_000),
+            "stageprint.yaml:2:268".into(),
+            NESTING,
+        ),
+        // Appended to a valid snapshot.
+        (
+            "generated/production.snapshot.yaml",
+            nested(&format!("{snapshot}deep: "), "[", "]", 30_000),
+            format!("generated/production.snapshot.yaml:{}:262", lines + 1),
+            NESTING,
+        ),
+        // Flow mappings, and block nesting by indentation: stopped at our own limit.
+        (
+            "overlays/staging.yaml",
+            nested(OVERLAY_HEAD, "{a: ", "}", 30_000),
+            "overlays/staging.yaml:4:400".into(),
+            NESTING,
+        ),
+        (
+            "generated/production.snapshot.yaml",
+            block("", 3_000),
+            "generated/production.snapshot.yaml:101:101".into(),
+            NESTING,
+        ),
+        (
+            "overlays/staging.yaml",
+            block("version: 1\nx:\n", 3_000),
+            "overlays/staging.yaml:102:100".into(),
+            NESTING,
+        ),
+        // Larger than the size limit for a hand-written input.
+        (
+            "overlays/staging.yaml",
+            format!("{OVERLAY_HEAD}{}\n", "a".repeat(17 * 1024 * 1024)).into_bytes(),
+            "overlays/staging.yaml:4:16777179".into(),
+            "larger than 16 MiB, the size limit for this input",
+        ),
+        // Not UTF-8: the first bad byte, wherever it is.
+        (
+            "overlays/staging.yaml",
+            b"version: 1\nrename:\n  suffix: -st\xc3ging\n".to_vec(),
+            "overlays/staging.yaml:3:14".into(),
+            "not UTF-8: byte 0xC3",
+        ),
+        (
+            "overlays/staging.yaml",
+            b"version: 1\nrename:\n  suffix: \"\xc3\xa9\xc3\xa9\xff\"\n".to_vec(),
+            "overlays/staging.yaml:3:14".into(),
+            "not UTF-8: byte 0xFF",
+        ),
+        (
+            "overlays/staging.yaml",
+            b"version: 1\nrename:\n  suffix: -staging\n\xed\xa0\x80\n".to_vec(),
+            "overlays/staging.yaml:4:1".into(),
+            "not UTF-8: byte 0xED",
+        ),
+        (
+            "stageprint.yaml",
+            b"\xfe\xff\x00v".to_vec(),
+            "stageprint.yaml:1:1".into(),
+            "not UTF-8: byte 0xFE",
+        ),
+        (
+            "generated/production.snapshot.yaml",
+            b"owner:\n  id: tea-x\n  name: \"\xe9t\xe9\"\n".to_vec(),
+            "generated/production.snapshot.yaml:3:10".into(),
+            "not UTF-8: byte 0xE9",
+        ),
+        // A UTF-8 byte-order mark is fine; the error after it is still located.
+        (
+            "overlays/staging.yaml",
+            b"\xef\xbb\xbfversion: 1\nrenames: {}\n".to_vec(),
+            "overlays/staging.yaml:2:1".into(),
+            "unknown key `renames`",
+        ),
+    ];
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(file, contents, at, message)| located(file, contents, at, message))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_api_url_carrying_credentials_is_refused_without_echoing_them() {
+    let config = fs::read_to_string(root().join("stageprint.yaml")).unwrap();
+    let line = config
+        .lines()
+        .position(|l| l.contains("url: https://api.render.com/v1"))
+        .unwrap()
+        + 1;
+    let at = format!("stageprint.yaml:{line}:8");
+    for (url, message) in [
+        (
+            "https://user:CANARYpw@api.render.com/v1",
+            "must not carry credentials",
+        ),
+        (
+            "https://CANARYtoken@api.render.com/v1",
+            "must not carry credentials",
+        ),
+        (
+            "https://:CANARY@api.render.com/v1",
+            "must not carry credentials",
+        ),
+        (
+            "https://api.render.com/v1?token=CANARY",
+            "must not carry credentials",
+        ),
+        (
+            "https://api.render.com/v1?api_key=CANARY&x=1",
+            "must not carry credentials",
+        ),
+        (
+            "https://api.render.com/v1#CANARY",
+            "must not carry credentials",
+        ),
+        (
+            "https://us er:CANARY@api.render.com/v1",
+            "must not carry credentials",
+        ),
+        ("https://[CANARY/v1", "the API URL is not a URL"),
+        (
+            "ftp://CANARY:x@api.render.com/v1",
+            "unsupported URL scheme `ftp`",
+        ),
+        (
+            "http://CANARY:x@example.com/v1",
+            "refusing to send the API key over plain http",
+        ),
+    ] {
+        let text = config.replace("https://api.render.com/v1", url);
+        if let Some(f) = located("stageprint.yaml", text.as_bytes(), &at, message) {
+            panic!("{url}: {f}");
+        }
+    }
+}
+
+#[test]
+fn a_blueprint_alias_bomb_is_refused_by_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        s.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            [prev.as_str(); 9].join(", ")
+        ));
+    }
+    fs::write(dir.path().join("render.yaml"), s).unwrap();
+    let started = std::time::Instant::now();
+    let out = Command::cargo_bin("stageprint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", "render.yaml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("render.yaml:"), "{stderr}");
+    assert!(
+        stderr.contains("the limit on `*alias` expansion"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn deep_nesting_is_refused_in_linear_time() {
+    // Four times the nesting of the reported crash stays well under a second or two
+    // (libyaml alone takes time growing with the square of it).
+    let snapshot = fs::read_to_string(root().join("generated/production.snapshot.yaml")).unwrap();
+    let at = format!(
+        "generated/production.snapshot.yaml:{}:262",
+        snapshot.lines().count() + 1
+    );
+    let mut times = Vec::new();
+    for n in [30_000, 120_000] {
+        let text = nested(&format!("{snapshot}deep: "), "[", "]", n);
+        let started = std::time::Instant::now();
+        let failure = located("generated/production.snapshot.yaml", &text, &at, NESTING);
+        assert!(failure.is_none(), "{failure:?}");
+        times.push(started.elapsed());
+    }
+    assert!(times[1] < std::time::Duration::from_secs(5), "{times:?}");
+}

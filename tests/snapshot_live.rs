@@ -292,6 +292,27 @@ async fn a_resource_deleted_mid_snapshot_is_a_note() {
 }
 
 #[tokio::test]
+async fn an_oversized_body_is_refused_without_being_read_whole() {
+    let settings = Settings {
+        faults: Faults {
+            every: 1,
+            kinds: vec![Fault::Huge],
+            ..Faults::default()
+        },
+        ..Settings::default()
+    };
+    let fake = FakeRender::start(insurance_navigator(), settings).await;
+    let (walked, _client) = walk(&fake, client_settings(&fake), OWNER).await;
+    let e = request_error(walked.unwrap_err());
+    assert_eq!(e.kind, ErrorKind::Unexpected);
+    let text = e.to_string();
+    assert!(
+        text.contains("the body is larger than 32 MiB, the limit for one response"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn forbidden_stops_at_once_and_says_what_to_check() {
     let mut settings = Settings::default();
     settings

@@ -56,6 +56,23 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
         .out
         .clone()
         .unwrap_or_else(|| config.snapshot_path());
+    // Checked before any request: the snapshot must not land among generated files (the
+    // next generate would refuse the folder) or on the config.
+    let out_abs = super::generate::absolute(&out);
+    for (name, env) in &config.file.environments {
+        if out_abs.starts_with(super::generate::absolute(&config.resolve(&env.out))) {
+            bail!(
+                "refusing to write the snapshot to {}: it lies in the output folder of environment `{name}`\n  hint: keep the snapshot beside the environments' folders, such as generated/production.snapshot.yaml",
+                out.display()
+            );
+        }
+    }
+    if out_abs == super::generate::absolute(&config.path) {
+        bail!(
+            "refusing to write the snapshot over the config {}",
+            config.path.display()
+        );
+    }
     let selection = Selection::new(
         &config.file.production.include,
         &config.file.production.exclude,
@@ -63,7 +80,7 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
 
     let client = Arc::new(
         Client::new(&settings, &key, Arc::new(Stats::default()))
-            .with_context(|| format!("setting up the API client for {}", settings.base_url))?,
+            .context("setting up the API client (check `api.url` in the config or --api-url)")?,
     );
     drop(key);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -84,8 +84,8 @@ pub fn check_file(
     allowances: &[isolation::Allowance],
     fingerprinter: Option<&Fingerprinter>,
 ) -> anyhow::Result<Vec<Finding>> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read Blueprint {}", file.display()))?;
+    let text = crate::yaml::read_text(file, crate::yaml::MAX_LARGE_INPUT)
+        .with_context(|| format!("cannot read Blueprint {}", file.display()))??;
     let doc = Document::parse(&text, file)?;
     let mut findings = validate::validate_document(&doc, &validate::Options::default());
     if let Some(snapshot) = production {
@@ -156,7 +156,7 @@ fn default_files(config: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read snapshot {}", path.display()))?;
+    let text = crate::yaml::read_text(path, crate::yaml::MAX_LARGE_INPUT)
+        .with_context(|| format!("cannot read snapshot {}", path.display()))??;
     Ok(Snapshot::from_yaml(&text, path)?)
 }

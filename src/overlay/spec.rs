@@ -499,8 +499,8 @@ pub struct Overlay {
 
 impl Overlay {
     pub fn load(path: &Path) -> anyhow::Result<Overlay> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read overlay {}: {e}", path.display()))?;
+        let text = crate::yaml::read_text(path, crate::yaml::MAX_SMALL_INPUT)
+            .map_err(|e| anyhow::anyhow!("cannot read overlay {}: {e}", path.display()))??;
         Overlay::parse(&text, path).map_err(|errors| anyhow::anyhow!(join_errors(&errors)))
     }
 

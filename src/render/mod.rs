@@ -223,6 +223,18 @@ pub fn render(
             .or_default()
             .push(r);
     }
+    // Two groups whose names map to one file name (case, characters replaced by `_`)
+    // would silently lose one file: refuse, naming both.
+    let mut stems: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for g in &staging.env_groups {
+        let stem = file_stem(&g.name);
+        if let Some(other) = stems.insert(stem.to_lowercase(), g.name.as_str()) {
+            anyhow::bail!(
+                "env groups `{other}` and `{}` would both be written to env-groups/{stem}.yaml (file names keep only ASCII letters, digits, `-`, `_` and `.`, and ignore case)\n  hint: rename one of them in the overlay",
+                g.name
+            );
+        }
+    }
     for g in &staging.env_groups {
         let records = group_records
             .get(g.production_name.as_str())

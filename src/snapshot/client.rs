@@ -60,7 +60,8 @@ impl fmt::Debug for ApiKey {
 /// Check a base URL: `https://`, or plain `http://` only to a loopback host, so the key is
 /// never sent in clear over a network.
 pub fn check_base_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    // Messages never quote the URL: it may carry a credential.
+    let url = Url::parse(text).map_err(|e| format!("the API URL is not a URL: {e}"))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -79,7 +80,7 @@ pub fn check_base_url(text: &str) -> Result<Url, String> {
         }
         other => {
             return Err(format!(
-                "unsupported URL scheme `{other}` in `{text}`: use https://"
+                "unsupported URL scheme `{other}` in the API URL: use https://"
             ));
         }
     }
@@ -88,7 +89,7 @@ pub fn check_base_url(text: &str) -> Result<Url, String> {
         || !url.username().is_empty()
         || url.password().is_some()
     {
-        return Err("the API URL must not carry credentials, a query or a fragment".into());
+        return Err("the API URL must not carry credentials (`user:password@`), a query or a fragment; it is not shown here because it may hold a secret".into());
     }
     Ok(url)
 }
@@ -403,7 +404,7 @@ impl Client {
         if too_many {
             Stats::bump(&self.stats.rate_limited);
         }
-        let body = response.bytes().await;
+        let body = read_body(response).await;
         debug!(
             endpoint = %endpoint,
             attempt,
@@ -413,12 +414,20 @@ impl Client {
             "response"
         );
         let body = body.map_err(|e| {
-            RequestError::new(
-                endpoint,
-                ErrorKind::Transport,
-                format!("the body was cut short: {}", transport_message(&e)),
-            )
-            .with_response(status, request_id.clone())
+            let (kind, message) = match e {
+                BodyError::TooLarge => (
+                    ErrorKind::Unexpected,
+                    format!(
+                        "the body is larger than {} MiB, the limit for one response",
+                        MAX_BODY_BYTES / (1024 * 1024)
+                    ),
+                ),
+                BodyError::Transport(e) => (
+                    ErrorKind::Transport,
+                    format!("the body was cut short: {}", transport_message(&e)),
+                ),
+            };
+            RequestError::new(endpoint, kind, message).with_response(status, request_id.clone())
         })?;
         if status.is_success() {
             return decode::<T>(&body)
@@ -443,6 +452,34 @@ impl Client {
         e.retry_after = wait;
         Err(e)
     }
+}
+
+/// The largest response body read. A page of Render's API holds at most 100 items and
+/// is well under a megabyte; a larger body is a broken or hostile server.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Read a body, stopping at [`MAX_BODY_BYTES`] (JSON nesting is bounded by the decoder's
+/// own recursion limit).
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
 }
 
 /// A decoded body and the request id of the response that carried it.

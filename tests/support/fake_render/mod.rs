@@ -72,6 +72,8 @@ pub enum Fault {
     Garbage,
     /// A 429 with `Retry-After: 1`, whatever the budget says.
     TooMany,
+    /// A 200 whose valid JSON body is larger than any real page (34 MB).
+    Huge,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -366,6 +368,17 @@ fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
                 r.delivery = Delivery::Truncated;
                 r
             }
+            Fault::Huge => Reply {
+                status: 200,
+                headers: Vec::new(),
+                body: {
+                    let mut b = b"[".to_vec();
+                    b.extend(b"0,".repeat(17 * 1024 * 1024));
+                    b.extend(b"0]");
+                    b
+                },
+                delivery: Delivery::Whole,
+            },
             Fault::Garbage => Reply {
                 status: 200,
                 headers: Vec::new(),
