@@ -269,13 +269,14 @@ fn plan(files: &[File], out_dir: &Path) -> Result<Plan> {
         }
         refuse_links(out_dir, &f.path)?;
         let meta = fs::symlink_metadata(&f.path);
-        if let Ok(m) = &meta {
-            if m.is_file() && !owned(&f.path, &rel, manifest.as_ref()) {
-                bail!(
-                    "{} exists and was not written by stageprint; it is left as it is and nothing was written\n  hint: move it away, or choose an output folder of its own with `out` in stageprint.yaml or --out",
-                    f.path.display()
-                );
-            }
+        if let Ok(m) = &meta
+            && m.is_file()
+            && !owned(&f.path, &rel, manifest.as_ref())
+        {
+            bail!(
+                "{} exists and was not written by stageprint; it is left as it is and nothing was written\n  hint: move it away, or choose an output folder of its own with `out` in stageprint.yaml or --out",
+                f.path.display()
+            );
         }
         all.push(f.clone());
     }

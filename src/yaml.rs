@@ -154,10 +154,10 @@ pub fn parent_path(path: &str) -> Option<String> {
     if path.is_empty() {
         return None;
     }
-    if path.ends_with(']') {
-        if let Some(i) = path.rfind('[') {
-            return Some(path[..i].to_string());
-        }
+    if path.ends_with(']')
+        && let Some(i) = path.rfind('[')
+    {
+        return Some(path[..i].to_string());
     }
     match path.rfind('.') {
         Some(i) => Some(path[..i].to_string()),
@@ -315,12 +315,11 @@ impl Indexer {
                 None => {
                     // A block mapping's start event comes at its first `:`; the mapping
                     // really starts at its first key.
-                    if seen.is_empty() {
-                        if let Some(node) = self.nodes.get_mut(path.as_str()) {
-                            if pos < node.value {
-                                node.value = pos;
-                            }
-                        }
+                    if seen.is_empty()
+                        && let Some(node) = self.nodes.get_mut(path.as_str())
+                        && pos < node.value
+                    {
+                        node.value = pos;
                     }
                     match scalar {
                         Some(k) => {
@@ -602,36 +601,36 @@ fn explain(message: &str, path: &str) -> (String, Option<String>) {
         format!(" at `{path}`")
     };
     for (prefix, noun) in [("unknown field `", "key"), ("unknown variant `", "value")] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some((name, expected)) = rest.split_once('`') {
-                let options = backticked(expected);
-                let context = parent_path(path)
-                    .map(|p| child_key(&p, ""))
-                    .unwrap_or_default();
-                let context = context.trim_end_matches('.');
-                let place = if noun == "key" && !context.is_empty() {
-                    format!(" in `{context}`")
-                } else if noun == "key" {
-                    " at the top level".to_string()
-                } else {
-                    at.clone()
-                };
-                let hint = match suggest(name, &options) {
-                    Some(best) => Some(format!(
-                        "did you mean `{best}`? Allowed: {}",
-                        list(&options)
-                    )),
-                    None if options.is_empty() => Some("no keys are allowed here".into()),
-                    None => Some(format!("allowed: {}", list(&options))),
-                };
-                return (format!("unknown {noun} `{name}`{place}"), hint);
-            }
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((name, expected)) = rest.split_once('`')
+        {
+            let options = backticked(expected);
+            let context = parent_path(path)
+                .map(|p| child_key(&p, ""))
+                .unwrap_or_default();
+            let context = context.trim_end_matches('.');
+            let place = if noun == "key" && !context.is_empty() {
+                format!(" in `{context}`")
+            } else if noun == "key" {
+                " at the top level".to_string()
+            } else {
+                at.clone()
+            };
+            let hint = match suggest(name, &options) {
+                Some(best) => Some(format!(
+                    "did you mean `{best}`? Allowed: {}",
+                    list(&options)
+                )),
+                None if options.is_empty() => Some("no keys are allowed here".into()),
+                None => Some(format!("allowed: {}", list(&options))),
+            };
+            return (format!("unknown {noun} `{name}`{place}"), hint);
         }
     }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        if let Some((name, _)) = rest.split_once('`') {
-            return (format!("missing required key `{name}`{at}"), None);
-        }
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some((name, _)) = rest.split_once('`')
+    {
+        return (format!("missing required key `{name}`{at}"), None);
     }
     if message.starts_with("invalid type") || message.starts_with("invalid value") {
         // serde includes the offending value in these messages; a secret could be that

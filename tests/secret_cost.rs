@@ -95,12 +95,12 @@ fn example_blueprints_keep_their_plain_values() {
                         }
                     }
                     for (k, v) in m {
-                        if let Some(cmd) = k.as_str().filter(|k| k.ends_with("Command")) {
-                            if let Some(text) = v.as_str() {
-                                values += 1;
-                                if let Some(rule) = c.classify_text(cmd, text) {
-                                    by_value.push(format!("{}: {cmd} ({rule})", path.display()));
-                                }
+                        if let Some(cmd) = k.as_str().filter(|k| k.ends_with("Command"))
+                            && let Some(text) = v.as_str()
+                        {
+                            values += 1;
+                            if let Some(rule) = c.classify_text(cmd, text) {
+                                by_value.push(format!("{}: {cmd} ({rule})", path.display()));
                             }
                         }
                         stack.push(v);

@@ -600,10 +600,10 @@ fn consistency(name: &str, problems: &mut Vec<String>) {
         {
             p(format!("{id}: dashboardUrl does not match its type and id"));
         }
-        if let Some(detail) = load(&format!("service-{id}")) {
-            if &detail != s {
-                p(format!("service-{id}.json differs from its list element"));
-            }
+        if let Some(detail) = load(&format!("service-{id}"))
+            && &detail != s
+        {
+            p(format!("service-{id}.json differs from its list element"));
         }
         if let Some(parent) = s["serviceDetails"].get("parentServer") {
             let pid = parent["id"].as_str().unwrap_or("");

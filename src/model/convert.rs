@@ -518,10 +518,10 @@ fn server_network(s: &wire::Service, d: &wire::ServerDetails) -> Network {
             n.ports.push(p);
         }
     }
-    if let Some(slug) = &s.slug {
-        if !d.open_ports.is_empty() {
-            n.hosts.push(slug.clone());
-        }
+    if let Some(slug) = &s.slug
+        && !d.open_ports.is_empty()
+    {
+        n.hosts.push(slug.clone());
     }
     n.ports.extend(d.open_ports.iter().map(|p| p.port));
     n
@@ -674,16 +674,16 @@ fn redact(svc: &mut Service, opts: &ConvertOptions, recogniser: &Recogniser) {
             **value = None;
         }
     }
-    if let Some(url) = image_url {
-        if let Some(rule) = classify("image", url) {
-            redacted.push(Redacted {
-                field: "image".to_string(),
-                header: None,
-                rule,
-                fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(url)),
-            });
-            svc.image = None;
-        }
+    if let Some(url) = image_url
+        && let Some(rule) = classify("image", url)
+    {
+        redacted.push(Redacted {
+            field: "image".to_string(),
+            header: None,
+            rule,
+            fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(url)),
+        });
+        svc.image = None;
     }
     svc.headers.retain(|h| {
         let Some(rule) = classify(&h.name, &h.value) else {

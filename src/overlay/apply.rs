@@ -670,21 +670,21 @@ fn apply_common(
     p: &mut Problems,
 ) {
     let Common { plan, region, ip } = c;
-    if let Some(v) = &o.plan {
-        if check_enum(
+    if let Some(v) = &o.plan
+        && check_enum(
             p,
             &format!("{path}.plan"),
             v,
             &plans_for(target),
             &format!("plan for a {}", target_name(target)),
-        ) {
-            rec.set("plan", plan, Some(v.clone()));
-        }
+        )
+    {
+        rec.set("plan", plan, Some(v.clone()));
     }
-    if let Some(v) = &o.region {
-        if check_enum(p, &format!("{path}.region"), v, REGIONS, "region") {
-            rec.set("region", region, Some(v.clone()));
-        }
+    if let Some(v) = &o.region
+        && check_enum(p, &format!("{path}.region"), v, REGIONS, "region")
+    {
+        rec.set("region", region, Some(v.clone()));
     }
     if let Some(list) = &o.ip_allow_list {
         let slot = ip;
@@ -1299,16 +1299,16 @@ fn key_values(
             if o.plan.is_some() {
                 k.api_plan = None;
             }
-            if let Some(v) = &o.maxmemory_policy {
-                if check_enum(
+            if let Some(v) = &o.maxmemory_policy
+                && check_enum(
                     p,
                     &format!("{path}.maxmemoryPolicy"),
                     v,
                     MAXMEMORY,
                     "maxmemoryPolicy",
-                ) {
-                    rec.set("maxmemoryPolicy", &mut k.maxmemory_policy, Some(v.clone()));
-                }
+                )
+            {
+                rec.set("maxmemoryPolicy", &mut k.maxmemory_policy, Some(v.clone()));
             }
         }
         if let Some(api) = k.api_plan.take() {

@@ -631,13 +631,13 @@ impl Overlay {
                     ));
                 }
             }
-            if let Some(s) = &rule.from_service {
-                if s.property.is_some() == s.env_var_key.is_some() {
-                    errors.push(loc.error(
-                        &format!("{path}.fromService"),
-                        "give exactly one of `property` or `envVarKey`",
-                    ));
-                }
+            if let Some(s) = &rule.from_service
+                && s.property.is_some() == s.env_var_key.is_some()
+            {
+                errors.push(loc.error(
+                    &format!("{path}.fromService"),
+                    "give exactly one of `property` or `envVarKey`",
+                ));
             }
         }
         for (i, a) in f.allow.iter().enumerate() {
@@ -651,10 +651,10 @@ impl Overlay {
             }
         }
         let r = &f.rename;
-        if let Some(p) = &r.pattern {
-            if p.from.matches('*').count() != p.to.matches('*').count() {
-                errors.push(loc.error("rename.pattern.to", "`to` must have as many `*` as `from`"));
-            }
+        if let Some(p) = &r.pattern
+            && p.from.matches('*').count() != p.to.matches('*').count()
+        {
+            errors.push(loc.error("rename.pattern.to", "`to` must have as many `*` as `from`"));
         }
         for (field, v) in [("prefix", &r.prefix), ("suffix", &r.suffix)] {
             if v.as_deref().is_some_and(str::is_empty) {

@@ -123,15 +123,15 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
                 format!("Dashboard → {name} → Settings → Pre-Deploy Command, or fold it into the start command"),
             ));
         }
-        if svc.kind == crate::model::ServiceKind::Static {
-            if let Some(policy) = &svc.render_subdomain_policy {
-                steps.push(step(
+        if svc.kind == crate::model::ServiceKind::Static
+            && let Some(policy) = &svc.render_subdomain_policy
+        {
+            steps.push(step(
                     StepKind::Unexpressed,
                     name,
                     format!("production's onrender.com subdomain policy is {policy} (Render's Blueprint schema has no field for it on static sites)"),
                     format!("Dashboard → {name} → Settings → Render Subdomain"),
                 ));
-            }
         }
         if !svc.routes.is_empty() || !svc.headers.is_empty() {
             steps.push(step(
@@ -245,15 +245,15 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
         }
     }
     for c in &staging.changes {
-        if let Cause::Automatic { reason } = &c.cause {
-            if c.field == "plan" {
-                steps.push(step(
-                    StepKind::PlanMapped,
-                    &c.resource,
-                    reason.clone(),
-                    "check the mapped plan fits staging, or set resources.<name>.plan".into(),
-                ));
-            }
+        if let Cause::Automatic { reason } = &c.cause
+            && c.field == "plan"
+        {
+            steps.push(step(
+                StepKind::PlanMapped,
+                &c.resource,
+                reason.clone(),
+                "check the mapped plan fits staging, or set resources.<name>.plan".into(),
+            ));
         }
     }
     for b in &snapshot.blueprints {

@@ -42,10 +42,10 @@ pub fn render(
                 k.field("note", Node::str(r.detail.clone()));
             }
             _ => {
-                if let Some(v) = g.env.iter().find(|v| v.key == r.key) {
-                    if let crate::overlay::VarSource::Value(value) = &v.source {
-                        k.field("value", Node::str(value.clone()));
-                    }
+                if let Some(v) = g.env.iter().find(|v| v.key == r.key)
+                    && let crate::overlay::VarSource::Value(value) = &v.source
+                {
+                    k.field("value", Node::str(value.clone()));
                 }
                 if !matches!(
                     r.disposition,

@@ -160,10 +160,10 @@ impl MapBuilder {
     }
     /// Attach a comment to the field named `key`, if present.
     pub fn comment(&mut self, key: &str, comment: Option<String>) -> &mut Self {
-        if let Some(c) = comment {
-            if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
-                f.comment = Some(c);
-            }
+        if let Some(c) = comment
+            && let Some(f) = self.fields.iter_mut().find(|f| f.key == key)
+        {
+            f.comment = Some(c);
         }
         self
     }

@@ -151,10 +151,9 @@ fn page_files(dir: &Path, stem: &str) -> Result<Vec<(u32, PathBuf)>> {
         if let Some(n) = name
             .strip_prefix(&prefix)
             .and_then(|r| r.strip_suffix(".json"))
+            && let Ok(n) = n.parse::<u32>()
         {
-            if let Ok(n) = n.parse::<u32>() {
-                pages.push((n, entry.path()));
-            }
+            pages.push((n, entry.path()));
         }
     }
     pages.sort();

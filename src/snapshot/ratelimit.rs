@@ -161,12 +161,12 @@ impl State {
             }
             self.blocked_until = None;
         }
-        if let Some(w) = self.window {
-            if now >= w.ends_by {
-                // The window has certainly reset; its new budget is unknown until a probe returns.
-                self.window = None;
-                self.next_slot = None;
-            }
+        if let Some(w) = self.window
+            && now >= w.ends_by
+        {
+            // The window has certainly reset; its new budget is unknown until a probe returns.
+            self.window = None;
+            self.next_slot = None;
         }
         // Whether the server's budget lets a request out; nothing is counted yet.
         let mut headerless_slot = None;
@@ -212,10 +212,10 @@ impl State {
             Some(_) => {}
         }
         // Whether our own rate over a window's length lets it out.
-        if let Some(limit) = self.window.map(|w| w.limit).or(self.last_limit) {
-            if let Some(until) = self.own_rate_wait(now, limit) {
-                return Decision::WaitUntil(until);
-            }
+        if let Some(limit) = self.window.map(|w| w.limit).or(self.last_limit)
+            && let Some(until) = self.own_rate_wait(now, limit)
+        {
+            return Decision::WaitUntil(until);
         }
         if headerless_slot.is_some() {
             self.next_slot = headerless_slot;
@@ -388,10 +388,10 @@ impl Pacer {
         if held {
             self.clock(|c| {
                 c.waiting -= 1;
-                if c.waiting == 0 {
-                    if let Some(since) = c.since.take() {
-                        c.total += since.elapsed();
-                    }
+                if c.waiting == 0
+                    && let Some(since) = c.since.take()
+                {
+                    c.total += since.elapsed();
                 }
             });
         }

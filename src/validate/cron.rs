@@ -100,10 +100,10 @@ fn check_field(text: &str, f: &Field) -> Result<(), String> {
             Some((a, b)) => (value(a, f)?, Some(value(b, f)?)),
             None => (value(range, f)?, None),
         };
-        if let Some(hi) = hi {
-            if lo > hi {
-                return Err(format!("range {lo}-{hi} runs backwards"));
-            }
+        if let Some(hi) = hi
+            && lo > hi
+        {
+            return Err(format!("range {lo}-{hi} runs backwards"));
         }
     }
     Ok(())

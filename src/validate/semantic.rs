@@ -341,27 +341,27 @@ impl Checker<'_> {
                 .hint = Some("use `domains: [...]`".into());
         }
         self.deploy_fields(r, runtime);
-        if t == "cron" {
-            if let Some(s) = r.str("schedule") {
-                match cron::check(s) {
-                    Ok(()) => {}
-                    Err(CronError::Macro) => {
-                        self.warn(
-                            "cron-schedule",
-                            &r.at("schedule"),
-                            "schedule macros such as `@daily` are not documented for Render",
-                        )
-                        .hint = Some(
-                            "write five fields, e.g. `0 0 * * *` for daily at midnight UTC".into(),
-                        );
-                    }
-                    Err(CronError::Invalid(why)) => {
-                        self.error(
-                            "cron-schedule",
-                            &r.at("schedule"),
-                            format!("invalid cron schedule: {why}"),
-                        );
-                    }
+        if t == "cron"
+            && let Some(s) = r.str("schedule")
+        {
+            match cron::check(s) {
+                Ok(()) => {}
+                Err(CronError::Macro) => {
+                    self.warn(
+                        "cron-schedule",
+                        &r.at("schedule"),
+                        "schedule macros such as `@daily` are not documented for Render",
+                    )
+                    .hint = Some(
+                        "write five fields, e.g. `0 0 * * *` for daily at midnight UTC".into(),
+                    );
+                }
+                Err(CronError::Invalid(why)) => {
+                    self.error(
+                        "cron-schedule",
+                        &r.at("schedule"),
+                        format!("invalid cron schedule: {why}"),
+                    );
                 }
             }
         }
@@ -606,14 +606,14 @@ impl Checker<'_> {
                 self.error("scaling", &path, format!("`scaling` needs `{key}`"));
             }
         }
-        if let (Some(lo), Some(hi)) = (min, max) {
-            if lo > hi {
-                self.error(
-                    "scaling",
-                    &child_key(&path, "minInstances"),
-                    format!("`minInstances` ({lo}) is greater than `maxInstances` ({hi})"),
-                );
-            }
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            self.error(
+                "scaling",
+                &child_key(&path, "minInstances"),
+                format!("`minInstances` ({lo}) is greater than `maxInstances` ({hi})"),
+            );
         }
         if s.get("targetCPUPercent").is_none() && s.get("targetMemoryPercent").is_none() {
             self.warn("scaling", &path, "autoscaling without `targetCPUPercent` or `targetMemoryPercent` has nothing to scale on");
@@ -726,13 +726,19 @@ impl Checker<'_> {
             self.warn("plan", &r.at("plan"), format!("`{p}` is a legacy Postgres instance type: no new database can be created on it"))
                 .hint = Some("choose a current type such as `basic-1gb` or `pro-4gb` (moving from legacy is one-way)".into());
         }
-        if let (Some(p), Some(pp)) = (plan, r.str("previewPlan")) {
-            if let (Some(a), Some(b)) = (family(p), family(pp)) {
-                if a != b {
-                    self.error("plan", &r.at("previewPlan"), format!("`previewPlan` `{pp}` is a {b} instance type but `plan` `{p}` is {a}"))
-                        .hint = Some("a preview database must use the same family (current or legacy) as the database".into());
-                }
-            }
+        if let (Some(p), Some(pp)) = (plan, r.str("previewPlan"))
+            && let (Some(a), Some(b)) = (family(p), family(pp))
+            && a != b
+        {
+            self.error(
+                "plan",
+                &r.at("previewPlan"),
+                format!("`previewPlan` `{pp}` is a {b} instance type but `plan` `{p}` is {a}"),
+            )
+            .hint = Some(
+                "a preview database must use the same family (current or legacy) as the database"
+                    .into(),
+            );
         }
         for key in ["diskSizeGB", "previewDiskSizeGB"] {
             let Some(size) = r.field(key).and_then(Value::as_u64) else {
@@ -814,14 +820,14 @@ impl Checker<'_> {
                 &["source", "description"],
                 "an `ipAllowList` entry",
             );
-            if let Some(src) = rule.get("source").and_then(Value::as_str) {
-                if !is_cidr(src) {
-                    self.error(
-                        "ip-allow-list",
-                        &child_key(&path, "source"),
-                        format!("`{src}` is not an IP address or CIDR block"),
-                    );
-                }
+            if let Some(src) = rule.get("source").and_then(Value::as_str)
+                && !is_cidr(src)
+            {
+                self.error(
+                    "ip-allow-list",
+                    &child_key(&path, "source"),
+                    format!("`{src}` is not an IP address or CIDR block"),
+                );
             }
         }
     }
@@ -937,15 +943,15 @@ impl Checker<'_> {
     fn database_reference(&mut self, r: &Resource, path: &str, db: &Value, index: &Index) {
         let rpath = child_key(path, "fromDatabase");
         self.known_keys(&rpath, db, &["name", "property"], "`fromDatabase`");
-        if let Some(p) = db.get("property").and_then(Value::as_str) {
-            if !DATABASE_PROPERTIES.contains(&p) {
-                self.error(
-                    "reference",
-                    &child_key(&rpath, "property"),
-                    format!("`{p}` is not a database property"),
-                )
-                .hint = Some(format!("use one of {}", ticks(DATABASE_PROPERTIES)));
-            }
+        if let Some(p) = db.get("property").and_then(Value::as_str)
+            && !DATABASE_PROPERTIES.contains(&p)
+        {
+            self.error(
+                "reference",
+                &child_key(&rpath, "property"),
+                format!("`{p}` is not a database property"),
+            )
+            .hint = Some(format!("use one of {}", ticks(DATABASE_PROPERTIES)));
         }
         if let Some(name) = db.get("name").and_then(Value::as_str) {
             self.reference(r, &child_key(&rpath, "name"), Target::Database, name, index);
@@ -1020,19 +1026,19 @@ impl Checker<'_> {
         let found: Vec<&Entry> = index.find(target, name);
         if found.is_empty() {
             // A service of another type by that name is a mistake whatever the workspace holds.
-            if let Target::Service(t) = target {
-                if let Some(other) = index.services.get(name).and_then(|v| v.first()) {
-                    self.error(
-                        "reference",
-                        path,
-                        format!(
-                            "`{name}` is a {} in this Blueprint, not a `{t}` service",
-                            other.what
-                        ),
-                    )
-                    .hint = Some(format!("set `type: {}`", other.reference_type));
-                    return;
-                }
+            if let Target::Service(t) = target
+                && let Some(other) = index.services.get(name).and_then(|v| v.first())
+            {
+                self.error(
+                    "reference",
+                    path,
+                    format!(
+                        "`{name}` is a {} in this Blueprint, not a `{t}` service",
+                        other.what
+                    ),
+                )
+                .hint = Some(format!("set `type: {}`", other.reference_type));
+                return;
             }
             let what = target.describe();
             let message = format!("{what} `{name}` is not defined in this Blueprint");

@@ -404,7 +404,7 @@ fn injected(s: &Shared, faults: &Faults, req: &Request, n: u64, key: &str) -> Op
     let mut broken = s.just_broken.lock().unwrap();
     let eligible = faults.every > 0
         && !faults.kinds.is_empty()
-        && n % faults.every == 0
+        && n.is_multiple_of(faults.every)
         && (faults.only_under.is_empty()
             || faults
                 .only_under
