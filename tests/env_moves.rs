@@ -22,7 +22,7 @@ services:
     numInstances: 1
     buildCommand: npm ci
     startCommand: npm start
-    envGroups: [app-shared]
+    envGroups: [app-other, app-shared]
     envVars:
       - {key: S_PLAIN, value: "info"}
       - {key: S_PROD_DOMAIN, value: "https://www.app.example/callback"}
@@ -254,4 +254,35 @@ fn a_move_into_a_group_that_holds_the_key_with_another_value_is_an_error() {
         text.contains("`O_PLAIN` moves into env group `app-other`"),
         "{text}"
     );
+}
+
+/// A move must not lose the variable: into a group the service does not link, or out of a
+/// group no copied service links, is an error located at the rule.
+#[test]
+fn a_move_that_would_lose_the_variable_is_an_error() {
+    let cases = [
+        (
+            "  - {key: W_PLAIN, on: [app-worker], group: app-other}\n",
+            "`W_PLAIN` moves from service `app-worker` into env group `app-other`, which `app-worker` does not link",
+        ),
+        (
+            "  - {key: O_PLAIN, ungroup: true}\n",
+            "`O_PLAIN` moves out of env group `app-other` onto the services that link it, but no copied service links `app-other`",
+        ),
+    ];
+    for (i, (rule, message)) in cases.iter().enumerate() {
+        // The second case: only app-web links app-other, and app-web is left out.
+        let select = if i == 1 {
+            "select:\n  exclude: [app-web]\n"
+        } else {
+            ""
+        };
+        let overlay_text = format!("{BASE}{select}env:\n{rule}");
+        let text = match stageprint::overlay::apply(&snap(), &overlay(&overlay_text), "staging") {
+            Ok(_) => panic!("{rule}: the move was accepted"),
+            Err(errors) => stageprint::overlay::spec::join_errors(&errors),
+        };
+        assert!(text.contains(message), "{rule}:\n{text}");
+        assert!(text.contains("overlay.yaml:"), "{text}");
+    }
 }

@@ -436,3 +436,32 @@ fn a_secret_looking_set_that_a_replace_could_rewrite_is_still_refused_as_a_secre
     assert!(msg.contains("looks like a secret"), "{msg}");
     assert!(!msg.contains("canary-pw-4bd1"), "{msg}");
 }
+
+/// A `replace` rule that cannot change a set value does not turn a production-pointing
+/// value into a mere secret refusal: it stays an isolation finding (exit 2) at the `set`.
+/// One that can change it leaves the secret refusal in charge (exit 1).
+#[test]
+fn only_a_replace_that_changes_the_value_defers_the_production_finding() {
+    let value = "https://u:sk_live_cnryReplaceDefer000000000000@shop.acme.example/hook";
+    let text = format!(
+        "{BASE}env:\n  - {{key: \"*\", replace: {{\"on\": \"off\"}}}}\n  - {{key: LOG_LEVEL, on: [shop-web], set: \"{value}\"}}\n"
+    );
+    let found = blocking(&snap(), &text);
+    assert!(!found.is_empty(), "an isolation finding");
+    let all = found.join("\n");
+    assert!(
+        all.contains(&format!("overlay.yaml:{}:", line_of(&text, "set:"))),
+        "{all}"
+    );
+    assert!(!all.contains("cnry"), "{all}");
+
+    let text = format!(
+        "{BASE}env:\n  - {{key: \"*\", replace: {{shop.acme.example: shop.staging.example}}}}\n  - {{key: LOG_LEVEL, on: [shop-web], set: \"{value}\"}}\n"
+    );
+    let o = overlay(&text);
+    let err = pipeline::run(&snap(), &o, "staging", &paths(), Strict::Off.into())
+        .expect_err("a secret refusal");
+    let message = err.to_string();
+    assert!(message.contains("looks like a secret"), "{message}");
+    assert!(!message.contains("cnry"), "{message}");
+}

@@ -57,6 +57,8 @@ struct Slot<'s> {
     /// The `group`/`ungroup` rule that moved it. A move decides where the variable
     /// lives, never its value: the value keeps its disposition and protection.
     moved: Option<Cause>,
+    /// Where in the overlay that rule is, for problems found when the move is carried out.
+    moved_at: Option<String>,
     into_group: Option<usize>,
     to_services: bool,
 }
@@ -197,6 +199,7 @@ pub(super) fn resolve(
                         && r.action() == Action::Replace
                         && Pattern::new(&r.key).matches(&slot.key)
                         && (r.on.is_empty() || r.on.iter().any(|n| n == owner_name(slot.owner)))
+                        && rule.set.as_deref().is_some_and(|v| rewrites(r, v))
                 });
                 if action == Action::Set
                     && !replaceable
@@ -354,6 +357,24 @@ pub(super) fn resolve(
         let Some(source) = source_of(&slot.state) else {
             continue;
         };
+        let group = &snapshot.env_groups[*g].name;
+        if !copied_services
+            .values()
+            .any(|s| s.env_groups.iter().any(|n| n == group))
+        {
+            // Out of the group and onto no service: the variable would vanish.
+            p.at(
+                slot.moved_at.as_deref().unwrap_or("env"),
+                format!(
+                    "`{}` moves out of env group `{group}` onto the services that link it, but no copied service links `{group}`: it would be lost",
+                    slot.key
+                ),
+                Some(
+                    "set it on the services that need it (env set with on: [...]), or copy a service that links the group".to_string(),
+                ),
+            );
+            continue;
+        }
         for (&i, s) in &copied_services {
             if !s
                 .env_groups
@@ -527,6 +548,7 @@ fn initial<'s>(owner: Owner, v: &'s model::EnvVar, snapshot: &Snapshot, names: &
         cause: None,
         auto: None,
         moved: None,
+        moved_at: None,
         into_group: None,
         to_services: false,
     };
@@ -705,8 +727,18 @@ fn set_points_at_production(
         r.actions().len() == 1
             && r.action() == Action::Replace
             && (!key.is_literal() || Pattern::new(&r.key).matches(&rule.key))
+            && rewrites(r, value)
     });
     !replaceable && points_at_production(value, production, overlay)
+}
+
+/// Whether a `replace` rule would change `value`: one of its strings occurs in it.
+fn rewrites(replace: &EnvRule, value: &str) -> bool {
+    replace.replace.as_ref().is_some_and(|pairs| {
+        pairs
+            .keys()
+            .any(|from| !from.is_empty() && value.contains(from.as_str()))
+    })
 }
 
 /// Whether `value` holds a production identity no allowance covers, so that the
@@ -925,6 +957,7 @@ fn add_missing<'s>(
             cause: Some(cause.clone()),
             auto: None,
             moved: None,
+            moved_at: None,
             into_group: None,
             to_services: false,
         });
@@ -1035,8 +1068,9 @@ fn apply_rule(
                     return false;
                 };
                 slot.to_services = true;
+                slot.moved_at = Some(format!("{path}.ungroup"));
             } else {
-                let Owner::Service(_) = slot.owner else {
+                let Owner::Service(si) = slot.owner else {
                     p.at(
                         &format!("{path}.group"),
                         format!(
@@ -1059,6 +1093,25 @@ fn apply_rule(
                     return true;
                 }
                 let name = rule.group.as_deref().unwrap_or_default();
+                let service = &snapshot.services[si];
+                if groups.values().any(|g| g.name == name)
+                    && !service.env_groups.iter().any(|n| n == name)
+                {
+                    // The variable would leave the service for a group it does not read.
+                    p.at(
+                        &format!("{path}.group"),
+                        format!(
+                            "`{}` moves from service `{}` into env group `{name}`, which `{}` does not link: the service would lose it",
+                            slot.key, service.name, service.name
+                        ),
+                        Some(if service.env_groups.is_empty() {
+                            format!("`{}` links no env group; keep the variable on the service", service.name)
+                        } else {
+                            format!("move it into a group `{}` links: {}", service.name, service.env_groups.join(", "))
+                        }),
+                    );
+                    return true;
+                }
                 match groups.iter().find(|(_, g)| g.name == name) {
                     Some((&gi, _)) => slot.into_group = Some(gi),
                     None => return true,
