@@ -59,7 +59,18 @@ pub fn has_generated_header(path: &Path) -> bool {
     if f.take(HEADER_WINDOW).read_to_end(&mut head).is_err() {
         return false;
     }
-    String::from_utf8_lossy(&head).contains(GENERATED_HEADER)
+    let head = String::from_utf8_lossy(&head);
+    let mut lines = head.lines();
+    let first = lines.next().unwrap_or("");
+    // The header as stageprint writes it, where it writes it: the first line of YAML and
+    // Markdown, the first field of JSON. A mention of it further down is not a header.
+    first.starts_with(&format!("# {GENERATED_HEADER}"))
+        || first.starts_with(&format!("<!-- {GENERATED_HEADER}"))
+        || (first == "{"
+            && lines.next().is_some_and(|l| {
+                l.trim_start()
+                    .starts_with(&format!("\"header\": \"{GENERATED_HEADER}"))
+            }))
 }
 
 fn is_symlink(path: &Path) -> bool {
@@ -248,10 +259,9 @@ struct Plan {
 
 /// Whether stageprint may replace or remove `path` in `out_dir`.
 fn owned(path: &Path, rel: &str, manifest: Option<&BTreeSet<String>>) -> bool {
-    if manifest.is_some_and(|m| m.contains(rel)) {
-        return true;
-    }
-    has_generated_header(path)
+    // Listed by the manifest and still carrying the header: a name added to the manifest
+    // by hand, or a generated file replaced by one's own, is not stageprint's.
+    manifest.is_none_or(|m| m.contains(rel)) && has_generated_header(path)
 }
 
 fn plan(files: &[File], out_dir: &Path) -> Result<Plan> {
@@ -325,7 +335,7 @@ fn plan(files: &[File], out_dir: &Path) -> Result<Plan> {
         if !is_file {
             continue;
         }
-        if manifest.is_none() && !has_generated_header(&path) {
+        if !has_generated_header(&path) {
             continue;
         }
         orphans.push(path);
@@ -668,7 +678,7 @@ mod tests {
             manifest_text(&["a.yaml".to_string(), "zombie.yaml".to_string()].into()),
         )
         .unwrap();
-        fs::write(d.join("zombie.yaml"), "x\n").unwrap();
+        fs::write(d.join("zombie.yaml"), header("x\n")).unwrap();
         fs::write(d.join("mine.yaml"), "x\n").unwrap();
         let files = vec![file(&d, "a.yaml", "new\n"), file(&d, "b.yaml", "b\n")];
         let r = check(&files, &d).unwrap();
@@ -676,6 +686,33 @@ mod tests {
         assert!(r.stale[0].1.contains("-old\n+new"));
         assert_eq!(r.missing, vec![d.join("b.yaml")]);
         assert_eq!(r.orphans, vec![d.join("zombie.yaml")]);
+    }
+
+    /// The manifest is a list, not a licence: a name added to it by hand, a listed file
+    /// replaced by one's own, or a file that only mentions the header further down is not
+    /// stageprint's to replace or remove.
+    #[test]
+    fn only_files_that_start_with_the_header_are_owned() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        let listed: BTreeSet<String> = ["notes.txt".to_string(), "render.yaml".to_string()].into();
+        fs::write(d.join(MANIFEST), manifest_text(&listed)).unwrap();
+        fs::write(d.join("notes.txt"), "my notes\n").unwrap();
+        let mention = format!("my: notes\n# {GENERATED_HEADER}\n");
+        fs::write(d.join("render.yaml"), &mention).unwrap();
+        assert!(!has_generated_header(&d.join("render.yaml")));
+        let r = check(&[], &d).unwrap();
+        assert!(r.orphans.is_empty(), "{:?}", r.orphans);
+        let e = write_all(&[file(&d, "render.yaml", "new\n")], &d).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("not written by stageprint"),
+            "{e:#}"
+        );
+        assert_eq!(
+            fs::read_to_string(d.join("notes.txt")).unwrap(),
+            "my notes\n"
+        );
+        assert_eq!(fs::read_to_string(d.join("render.yaml")).unwrap(), mention);
     }
 
     #[test]

@@ -489,37 +489,40 @@ fn url_credentials(value: &str) -> Option<&'static str> {
     while let Some(i) = rest.find("://") {
         let after = &rest[i + 3..];
         let end = after
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '<' | '>'))
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
             .unwrap_or(after.len());
         let url = &after[..end];
-        let before_query = url.find(['?', '#']).unwrap_or(url.len());
-        let head = &url[..before_query];
-        // The userinfo ends at the last `@` of the part before the query, so a password may
-        // hold `/` or `@`.
-        let authority_end;
-        if let Some(at) = head.rfind('@') {
-            let userinfo = &head[..at];
-            authority_end = at + 1 + head[at + 1..].find('/').unwrap_or(head.len() - at - 1);
+        // The userinfo ends at the last `@` of the URL, so a password may hold `/`, `@`,
+        // `?`, `#`, `,` or `;`; a `/` in the user part means the `@` is in a path or query.
+        if let Some(at) = url.rfind('@') {
+            let userinfo = &url[..at];
             match userinfo.split_once(':') {
-                Some((user, pw)) if !user.contains('/') => {
+                Some((user, pw)) if !user.contains(['/', '?', '#']) => {
+                    // `host:8080/path@…` is a port and a path, not a password; digits
+                    // right before the `@` are one.
                     let port = pw.bytes().take_while(u8::is_ascii_digit).count();
-                    let is_port = port > 0 && (port == pw.len() || pw.as_bytes()[port] == b'/');
+                    let is_port = port > 0 && port < pw.len() && pw.as_bytes()[port] == b'/';
                     if !pw.is_empty() && !is_port {
                         return Some("credentials inside a URL");
                     }
                 }
                 Some(_) => {}
                 None => {
-                    if !userinfo.contains('/')
+                    if !userinfo.contains(['/', '?', '#'])
                         && (token_shape(userinfo).is_some() || opaque_run(userinfo))
                     {
                         return Some("token as the user of a URL");
                     }
                 }
             }
-        } else {
-            authority_end = head.find('/').unwrap_or(head.len());
         }
+        let before_query = url.find(['?', '#']).unwrap_or(url.len());
+        let head = &url[..before_query];
+        let head = &head[..head.find([',', ';']).unwrap_or(head.len())];
+        let authority_end = match head.rfind('@') {
+            Some(at) => at + 1 + head[at + 1..].find('/').unwrap_or(head.len() - at - 1),
+            None => head.find('/').unwrap_or(head.len()),
+        };
         let authority = &head[..authority_end.min(head.len())];
         let host = authority
             .rsplit('@')
@@ -536,6 +539,12 @@ fn url_credentials(value: &str) -> Option<&'static str> {
             && path.trim_matches('/').len() > 1
         {
             return Some("webhook URL");
+        }
+        // A fragment carries tokens too (`#access_token=…`, OAuth's implicit flow).
+        if let Some(hash) = url.find('#')
+            && credential_query(&url[hash + 1..])
+        {
+            return Some("credential in a URL fragment");
         }
         if url[before_query..].starts_with('?') {
             let query = &url[before_query + 1..];
@@ -723,7 +732,85 @@ fn opaque_value(value: &str) -> Option<&'static str> {
             });
         }
     }
+    // Punctuation cuts a generated password (`hT7#kP2!qW9$zL4@mN`) into runs too short
+    // for the test above; judged whole, it switches between letters, digits and symbols
+    // as no word, path, date or setting does.
+    if v.split_whitespace().any(password_like) {
+        return Some("opaque value with punctuation");
+    }
     None
+}
+
+/// `$NAME` (upper case, digits, `_`) and `${…}` taken out of a token.
+fn strip_shell_references(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('{') => {
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                }
+            }
+            Some(d) if d.is_ascii_uppercase() || *d == '_' => {
+                while chars
+                    .peek()
+                    .is_some_and(|d| d.is_ascii_uppercase() || d.is_ascii_digit() || *d == '_')
+                {
+                    chars.next();
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whitespace-separated token that looks generated: 12 or more characters mixing at
+/// least three of lower case, upper case, digits and symbols, with a symbol other than
+/// the separators of names and paths, at least four letters (dates, times, addresses
+/// and versions have fewer), and a change of kind at two characters in five or more.
+/// URLs, JSON and references (`$VAR`) are judged by their own rules.
+fn password_like(token: &str) -> bool {
+    let t = token.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
+    // Shell references (`$PORT`, `${HOME}`) are names, not characters of a secret.
+    let t = &strip_shell_references(t);
+    if t.chars().count() < 12
+        || t.len() > 512
+        || !t.is_ascii()
+        || t.contains("://")
+        || t.starts_with(['$', '{', '[', '<'])
+        || t.contains("${")
+    {
+        return false;
+    }
+    let b = t.as_bytes();
+    let kind = |c: u8| match c {
+        b'a'..=b'z' => 1,
+        b'A'..=b'Z' => 2,
+        b'0'..=b'9' => 3,
+        _ => 4,
+    };
+    let has = |k| b.iter().any(|c| kind(*c) == k);
+    let kinds = (1..=4).filter(|k| has(*k)).count();
+    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    let symbol = b
+        .iter()
+        .any(|c| kind(*c) == 4 && !matches!(c, b'-' | b'_' | b'.' | b'/'));
+    if kinds < 3 || letters < 4 || !symbol {
+        return false;
+    }
+    let changes = b
+        .windows(2)
+        .filter(|w| kind(w[0]) != kind(w[1]) && !(kind(w[0]) == 2 && kind(w[1]) == 1))
+        .count();
+    changes * 5 >= b.len() * 2
 }
 
 /// `%XX` sequences decoded (a bounded number of rounds, for nested encodings), so an
@@ -1185,6 +1272,58 @@ mod tests {
         ("hmacSecret", "x", "key name `*SECRET*`"),
         ("sessionSecret", "x", "key name `*SECRET*`"),
         ("LICENSE", "x", "key name word `LICENSE`"),
+        // Generated passwords whose punctuation cuts them into short runs.
+        (
+            "DB_PW",
+            "hT7#kP2!qW9$zL4@mN",
+            "opaque value with punctuation",
+        ),
+        (
+            "X_ARGS",
+            "--sftp-pw 'hT7#kP2!qW9$zL4@mNx1'",
+            "opaque value with punctuation",
+        ),
+        (
+            "APP_SEED",
+            "cnryB2:Zx8Kq2Lm9Np4:Rt7Vw3Yb6Cd1",
+            "opaque value with punctuation",
+        ),
+        (
+            "DJANGO",
+            "k9#x!2m@q$7w^e&r*t(y)u-i_o=p+a1s2d3f4g5",
+            "opaque value with punctuation",
+        ),
+        // Credentials in a URL whose password holds `?`, `#`, `,`, `;` or only digits.
+        (
+            "CACHE",
+            "redis://default:Zx8Kq2?Rt7Vw3@cache.example.com:6379",
+            "credentials inside a URL",
+        ),
+        (
+            "MQ",
+            "amqp://app:Zx8Kq2,Rt7Vw3@mq.example.com/vhost",
+            "credentials inside a URL",
+        ),
+        (
+            "MONGO",
+            "mongodb+srv://app:Zx8Kq2;Rt7Vw3@cluster0.example.net/db",
+            "credentials inside a URL",
+        ),
+        (
+            "API",
+            "https://app:hT7#kP2@api.example.com/",
+            "credentials inside a URL",
+        ),
+        (
+            "REDIS",
+            "redis://default:123456@red.example.com:6379",
+            "credentials inside a URL",
+        ),
+        (
+            "CALLBACK",
+            "https://app.example.com/cb#access_token=abc123def456",
+            "credential in a URL fragment",
+        ),
     ];
 
     #[test]
@@ -1215,6 +1354,19 @@ mod tests {
     /// Real non-secret values (the fixture workspaces and Render's example Blueprints)
     /// that must stay carried.
     const HARMLESS: &[(&str, &str)] = &[
+        ("STARTED_AT", "2024-01-01T00:00:00Z"),
+        ("HSTS", "max-age=31536000; includeSubDomains; preload"),
+        ("CONTENT_TYPE", "text/html;charset=UTF-8"),
+        (
+            "START",
+            "gunicorn app.wsgi:application --bind 0.0.0.0:$PORT --workers 2",
+        ),
+        ("NPM_SCOPE", "https://registry.npmjs.org/@acme/pkg"),
+        (
+            "NOTIFY",
+            "https://example.com:8443/path?email=ops@example.com",
+        ),
+        ("ALERT_EMAIL", "ops+alerts@Example.com"),
         ("ADVERTISE_ROUTES", "10.0.0.0/8"),
         ("ALLOWED_REPOS", "DevinBristol/DevinSwarm"),
         ("ARTIFACT_BLOB_THRESHOLD_BYTES", "5000000"),

@@ -685,27 +685,38 @@ fn redact(svc: &mut Service, opts: &ConvertOptions, recogniser: &Recogniser) {
         });
         svc.image = None;
     }
+    let mut header = 0;
     svc.headers.retain(|h| {
-        let Some(rule) = classify(&h.name, &h.value) else {
+        header += 1;
+        let path_secret = classify("path", &h.path);
+        let Some(rule) = classify(&h.name, &h.value).or_else(|| path_secret.clone()) else {
             return true;
+        };
+        // A path that holds the secret is not repeated: the header is named by position.
+        let at = match path_secret {
+            Some(_) => format!("#{header}"),
+            None => format!("on {}", h.path),
         };
         redacted.push(Redacted {
             field: "headers".to_string(),
-            header: Some(format!("{} on {}", h.name, h.path)),
+            header: Some(format!("{} {at}", h.name)),
             rule,
             fingerprint: opts.fingerprinter.map(|fp| fp.fingerprint(&h.value)),
         });
         false
     });
+    let mut route = 0;
     svc.routes.retain(|r| {
+        route += 1;
         let Some(rule) =
             classify(&r.route_type, &r.destination).or_else(|| classify(&r.route_type, &r.source))
         else {
             return true;
         };
+        // Named by position only: the source may be the secret.
         redacted.push(Redacted {
             field: "routes".to_string(),
-            header: Some(format!("{} from {}", r.route_type, r.source)),
+            header: Some(format!("{} route #{route}", r.route_type)),
             rule,
             fingerprint: opts
                 .fingerprinter
