@@ -286,3 +286,32 @@ fn a_move_that_would_lose_the_variable_is_an_error() {
         assert!(text.contains("overlay.yaml:"), "{text}");
     }
 }
+
+/// A variable moved into a group is listed in that group's file (with its value and where
+/// it came from) and keeps its overlay comment in the Blueprint.
+#[test]
+fn a_variable_moved_into_a_group_is_in_the_group_file_with_its_provenance() {
+    let out = run(
+        &snap(),
+        &format!("{BASE}env:\n  - {{key: S_PLAIN, on: [app-web], set: warn}}\n  - {{key: S_PLAIN, on: [app-web], group: app-shared}}\n"),
+    );
+    let file = |suffix: &str| {
+        out.files
+            .iter()
+            .find(|f| f.path.to_string_lossy().ends_with(suffix))
+            .unwrap_or_else(|| panic!("no {suffix}"))
+            .contents
+            .clone()
+    };
+    let group = file("env-groups/app-shared-stg.yaml");
+    let at = group.find("- key: S_PLAIN").expect("the moved key is listed");
+    let entry = &group[at..group[at..].find("\n  - ").map_or(group.len(), |e| at + e)];
+    assert!(entry.contains("value: warn"), "{entry}");
+    assert!(entry.contains("moved here from service `app-web`"), "{entry}");
+    let blueprint = file("render.yaml");
+    let line = blueprint
+        .lines()
+        .find(|l| l.contains("- key: S_PLAIN"))
+        .expect("in the Blueprint");
+    assert!(line.contains("# overlay.yaml:"), "{line}");
+}

@@ -1286,6 +1286,7 @@ fn record_for(
         cause,
         detail,
         production_value,
+        into_group: slot.into_group.map(|g| snapshot.env_groups[g].name.clone()),
     }
 }
 
@@ -1301,8 +1302,10 @@ fn change_for(slot: &Slot, staging_owner: &dyn Fn(Owner) -> String) -> Option<Ch
         return None;
     }
     let cause = slot.decided()?;
+    // A variable moved into a group lives there in the Blueprint.
+    let owner = slot.into_group.map_or(slot.owner, Owner::Group);
     Some(Change {
-        resource: staging_owner(slot.owner),
+        resource: staging_owner(owner),
         field: format!("envVars.{}", slot.key),
         production: slot.prod.and_then(|v| v.value.clone()).filter(|_| !secret),
         cause,

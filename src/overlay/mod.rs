@@ -222,6 +222,9 @@ pub struct EnvRecord {
     pub detail: String,
     /// Production value, for non-secrets.
     pub production_value: Option<String>,
+    /// For a service variable moved into an env group: that group's production name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub into_group: Option<String>,
 }
 
 impl EnvRecord {

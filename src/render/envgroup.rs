@@ -47,7 +47,12 @@ pub fn render(
                 {
                     k.field("value", Node::str(value.clone()));
                 }
-                if !matches!(
+                if r.into_group.is_some() {
+                    k.field(
+                        "detail",
+                        Node::str(format!("moved here from service `{}`", r.production_owner)),
+                    );
+                } else if !matches!(
                     r.disposition,
                     Disposition::Carried | Disposition::Replaced | Disposition::Added
                 ) || r.secret

@@ -213,15 +213,17 @@ pub fn render(
     });
     let mut group_records: std::collections::HashMap<&str, Vec<&crate::overlay::EnvRecord>> =
         std::collections::HashMap::new();
-    for r in staging
-        .env_records
-        .iter()
-        .filter(|r| r.owner_kind == "envGroup")
-    {
-        group_records
-            .entry(r.production_owner.as_str())
-            .or_default()
-            .push(r);
+    for r in &staging.env_records {
+        // A group's own variables, and the service variables moved into it.
+        let group = match (&r.into_group, r.owner_kind) {
+            (Some(g), _) => g.as_str(),
+            (None, "envGroup") => r.production_owner.as_str(),
+            _ => continue,
+        };
+        group_records.entry(group).or_default().push(r);
+    }
+    for records in group_records.values_mut() {
+        records.sort_by(|a, b| a.key.cmp(&b.key));
     }
     // Two groups whose names map to one file name (case, characters replaced by `_`)
     // would silently lose one file: refuse, naming both.
