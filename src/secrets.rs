@@ -790,6 +790,17 @@ fn password_like(token: &str) -> bool {
     {
         return false;
     }
+    // A list of names or settings (`v2-api,v2-worker`, `region=us-east-1;tier=Gold2`)
+    // is not one generated string.
+    if t.contains([',', ';'])
+        && t.split([',', ';']).all(|part| {
+            part.bytes().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'=' | b':' | b'/')
+            })
+        })
+    {
+        return false;
+    }
     let b = t.as_bytes();
     let kind = |c: u8| match c {
         b'a'..=b'z' => 1,
@@ -1355,6 +1366,8 @@ mod tests {
     /// that must stay carried.
     const HARMLESS: &[(&str, &str)] = &[
         ("STARTED_AT", "2024-01-01T00:00:00Z"),
+        ("PLACEMENT", "region=us-east-1,tier=Gold2,zone=b"),
+        ("WORKERS", "v2-api,v2-worker;Reports-3"),
         ("HSTS", "max-age=31536000; includeSubDomains; preload"),
         ("CONTENT_TYPE", "text/html;charset=UTF-8"),
         (

@@ -293,7 +293,9 @@ fn a_move_that_would_lose_the_variable_is_an_error() {
 fn a_variable_moved_into_a_group_is_in_the_group_file_with_its_provenance() {
     let out = run(
         &snap(),
-        &format!("{BASE}env:\n  - {{key: S_PLAIN, on: [app-web], set: warn}}\n  - {{key: S_PLAIN, on: [app-web], group: app-shared}}\n"),
+        &format!(
+            "{BASE}env:\n  - {{key: S_PLAIN, on: [app-web], set: warn}}\n  - {{key: S_PLAIN, on: [app-web], group: app-shared}}\n"
+        ),
     );
     let file = |suffix: &str| {
         out.files
@@ -304,10 +306,15 @@ fn a_variable_moved_into_a_group_is_in_the_group_file_with_its_provenance() {
             .clone()
     };
     let group = file("env-groups/app-shared-stg.yaml");
-    let at = group.find("- key: S_PLAIN").expect("the moved key is listed");
+    let at = group
+        .find("- key: S_PLAIN")
+        .expect("the moved key is listed");
     let entry = &group[at..group[at..].find("\n  - ").map_or(group.len(), |e| at + e)];
     assert!(entry.contains("value: warn"), "{entry}");
-    assert!(entry.contains("moved here from service `app-web`"), "{entry}");
+    assert!(
+        entry.contains("moved here from service `app-web`"),
+        "{entry}"
+    );
     let blueprint = file("render.yaml");
     let line = blueprint
         .lines()

@@ -396,7 +396,40 @@ fn slug_context(hay: &[u8], start: usize, end: usize) -> bool {
     if with_port || pre.ends_with(b"//") || pre.ends_with(b"@") {
         return true;
     }
-    if pre.ends_with(b",") || post.first() == Some(&b',') {
+    // An element of a list of names (`a-api,b-api`), not a clause of a sentence
+    // (`notes for billing-api, v2`): every element is one word.
+    if (pre.ends_with(b",") || post.first() == Some(&b','))
+        && hay.split(|b| *b == b',').all(|part| {
+            !trim_start(trim_end(part, quote_or_space), quote_or_space)
+                .iter()
+                .any(u8::is_ascii_whitespace)
+        })
+    {
+        return true;
+    }
+    // A quoted string that is the name and nothing else (`["billing-api"]`,
+    // `{"upstream": "billing-api"}`, TOML and YAML lists).
+    let quote = |i: Option<usize>| {
+        i.and_then(|i| hay.get(i))
+            .filter(|b| matches!(b, b'"' | b'\''))
+    };
+    if let (Some(q1), Some(q2)) = (quote(start.checked_sub(1)), quote(Some(end)))
+        && q1 == q2
+    {
+        return true;
+    }
+    // A YAML list item on a line of its own (`  - billing-api`).
+    let line = &hay[hay[..start]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1)..start];
+    let rest_of_line = &hay[end..hay[end..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(hay.len(), |i| end + i)];
+    if trim_start(line, u8::is_ascii_whitespace) == b"- "
+        && trim_start(rest_of_line, u8::is_ascii_whitespace).is_empty()
+    {
         return true;
     }
     match pre.last() {
@@ -656,6 +689,21 @@ mod tests {
         assert!(m("billing-api:8080", s, Shape::Slug));
         assert!(m("user@billing-api", s, Shape::Slug));
         assert!(!m("the billing-api service", s, Shape::Slug));
+        assert!(m("[\"billing-api\"]", s, Shape::Slug));
+        assert!(m(
+            "{\"upstreams\":{\"api\":\"billing-api\"}}",
+            s,
+            Shape::Slug
+        ));
+        assert!(m("hosts = ['billing-api']", s, Shape::Slug));
+        assert!(m("hosts:\n  - billing-api\n", s, Shape::Slug));
+        assert!(m("billing-api,worker-api", s, Shape::Slug));
+        assert!(!m("release notes for billing-api, v2", s, Shape::Slug));
+        assert!(!m(
+            "Talks to billing-api, the queue, and the rest",
+            s,
+            Shape::Slug
+        ));
         assert!(!m("billing-api-staging:8080", s, Shape::Slug));
         assert!(!m("node billing-api.js", s, Shape::Slug));
     }
