@@ -685,6 +685,33 @@ fn a_wildcard_production_domain_covers_one_label() {
     assert_eq!(iso.allowed.len(), 1);
 }
 
+/// A staging wildcard custom domain over a production name would serve that name:
+/// refused. One over a staging subdomain, or a parent production does not use, is not.
+#[test]
+fn a_staging_wildcard_domain_over_a_production_name_is_refused() {
+    let prod = production();
+    let domain_of = |d: &str| {
+        staging().replace(
+            "- api.staging.insurancenavigator.example\n",
+            &format!("- '{d}'\n"),
+        )
+    };
+    let iso = run_with(&domain_of("*.insurancenavigator.example"), &prod, &[], None);
+    assert_eq!(
+        rules(&iso),
+        vec![(
+            "isolation/domain",
+            "projects[0].environments[0].services[0].domains[0]".to_string()
+        )],
+        "{:#?}",
+        iso.violations
+    );
+    for ok in ["*.staging.insurancenavigator.example", "*.example"] {
+        let iso = run_with(&domain_of(ok), &prod, &[], None);
+        assert!(iso.violations.is_empty(), "{ok}: {:#?}", iso.violations);
+    }
+}
+
 /// The committed snapshot with a resource that was left out of the copy.
 fn with_excluded() -> Snapshot {
     let mut prod = production();

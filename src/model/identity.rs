@@ -223,6 +223,19 @@ impl Production {
         self.domains.get(&format!("*.{parent}"))
     }
 
+    /// The production resource with a custom domain that the wildcard `domain`
+    /// (`*.example.com`) would cover: one label under its parent.
+    pub(crate) fn covered_by_wildcard(&self, domain: &str) -> Option<&ProdRef> {
+        let parent = domain.trim().trim_end_matches('.').to_lowercase();
+        let parent = parent.strip_prefix("*.")?;
+        self.domains
+            .iter()
+            .filter(|(d, _)| !d.starts_with("*."))
+            .filter(|(d, _)| d.split_once('.').is_some_and(|(_, p)| p == parent))
+            .min_by(|a, b| a.0.cmp(b.0))
+            .map(|(_, owner)| owner)
+    }
+
     /// Production identities in `text`: as written, then after each decoding round.
     pub(crate) fn matches(&self, text: &str) -> Vec<Hit> {
         let Some(ac) = &self.matcher else {
@@ -407,14 +420,14 @@ fn slug_context(hay: &[u8], start: usize, end: usize) -> bool {
     {
         return true;
     }
-    // A quoted string that is the name and nothing else (`["billing-api"]`,
-    // `{"upstream": "billing-api"}`, TOML and YAML lists).
+    // A quoted element of a list (`["billing-api"]`, TOML `hosts = ['billing-api']`).
     let quote = |i: Option<usize>| {
         i.and_then(|i| hay.get(i))
             .filter(|b| matches!(b, b'"' | b'\''))
     };
     if let (Some(q1), Some(q2)) = (quote(start.checked_sub(1)), quote(Some(end)))
         && q1 == q2
+        && matches!(pre.last(), Some(b'[' | b','))
     {
         return true;
     }
@@ -441,7 +454,22 @@ fn slug_context(hay: &[u8], start: usize, end: usize) -> bool {
                 .map_or(0, |i| i + 1);
             let word = key[word_start..].to_ascii_lowercase();
             [
-                "host", "hostname", "hostaddr", "hosts", "server", "address", "addr",
+                "host",
+                "hostname",
+                "hostaddr",
+                "hosts",
+                "server",
+                "address",
+                "addr",
+                "url",
+                "uri",
+                "endpoint",
+                "upstream",
+                "upstreams",
+                "backend",
+                "origin",
+                "peer",
+                "peers",
             ]
             .iter()
             .any(|k| word.ends_with(k.as_bytes()))
@@ -690,11 +718,8 @@ mod tests {
         assert!(m("user@billing-api", s, Shape::Slug));
         assert!(!m("the billing-api service", s, Shape::Slug));
         assert!(m("[\"billing-api\"]", s, Shape::Slug));
-        assert!(m(
-            "{\"upstreams\":{\"api\":\"billing-api\"}}",
-            s,
-            Shape::Slug
-        ));
+        assert!(m("{\"upstream\": \"billing-api\"}", s, Shape::Slug));
+        assert!(!m("{\"name\": \"billing-api\"}", s, Shape::Slug));
         assert!(m("hosts = ['billing-api']", s, Shape::Slug));
         assert!(m("hosts:\n  - billing-api\n", s, Shape::Slug));
         assert!(m("billing-api,worker-api", s, Shape::Slug));

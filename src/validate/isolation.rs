@@ -424,18 +424,23 @@ impl Checker<'_> {
         for (path, text) in literals {
             let hits = self.prod.matches(&text);
             let is_env_value = path.ends_with(".value") || path.ends_with(".previewValue");
-            // Most values hold nothing of production: keep their cost to the scan.
-            if hits.is_empty() && !(fingerprinting && is_env_value) {
+            let is_domain = is_domain_field(r, &path);
+            // Most values hold nothing of production: keep their cost to the scan. (A
+            // staging wildcard domain can cover a production name it does not contain.)
+            if hits.is_empty() && !(fingerprinting && is_env_value) && !is_domain {
                 continue;
             }
             let env_key = env_key_of(r, &path);
             // A staging custom domain that is a production one: its own, unallowable rule.
-            if is_domain_field(r, &path) {
+            if is_domain {
                 let domain = text.trim().trim_end_matches('.').to_lowercase();
                 let owner = self.prod.domains.get(domain.as_str()).or_else(|| {
-                    // One label under a production wildcard is served by production today:
-                    // claiming it would take production's traffic.
-                    self.prod.wildcard_owner(&domain)
+                    // One label under a production wildcard is served by production today,
+                    // and a staging wildcard over a production name would serve it:
+                    // either would take production's traffic.
+                    self.prod
+                        .wildcard_owner(&domain)
+                        .or_else(|| self.prod.covered_by_wildcard(&domain))
                 });
                 if let Some(owner) = owner {
                     self.push(
