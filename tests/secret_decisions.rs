@@ -251,3 +251,36 @@ fn hosts_under_staging_domains_are_not_external() {
         "{own:?}"
     );
 }
+
+/// A `replace` that writes a token or credentials into a value is refused like a `set`
+/// that does, without quoting either.
+#[test]
+fn a_replace_that_writes_a_secret_is_refused() {
+    let snapshot = bundled_snapshot();
+    for replace in [
+        "{\"https://\": \"https://admin:cnryOV2pwLong@\"}",
+        "{\"/v2\": \"/v2?token=ghp_cnryOV3abcdefghijklmnopqrstuvwxyz0123\"}",
+    ] {
+        let text = format!(
+            "version: 1\nrename: {{suffix: -staging}}\nenv:\n  - {{key: QUOTE_PROVIDER_API_BASE_URL, replace: {replace}}}\n"
+        );
+        let o = overlay(&text);
+        let err = stageprint::pipeline::run(
+            &snapshot,
+            &o,
+            "staging",
+            &paths(),
+            stageprint::pipeline::Strict::Off.into(),
+        )
+        .expect_err("refused");
+        let message = err.to_string();
+        assert!(
+            message.contains(
+                "the value this replace gives `QUOTE_PROVIDER_API_BASE_URL` looks like a secret"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("overlay.yaml:4:"), "{message}");
+        assert!(!message.contains("cnry"), "{message}");
+    }
+}

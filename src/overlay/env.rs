@@ -997,6 +997,21 @@ fn apply_rule(
             if &new == value {
                 return false;
             }
+            // What a replace writes is typed in the overlay like a `set`: a token or
+            // credentials it puts into a value would be committed.
+            if let Some(why) = crate::secrets::secret_shape(&new)
+                && crate::secrets::secret_shape(value).is_none()
+            {
+                p.at(
+                    &format!("{path}.replace"),
+                    format!(
+                        "the value this replace gives `{}` looks like a secret ({why}); it would be committed in render.yaml",
+                        slot.key
+                    ),
+                    Some("use `secret: \"what to set\"` and set the value in the Render dashboard".into()),
+                );
+                return true;
+            }
             slot.state = State::Literal(new);
         }
         Action::Secret => slot.state = State::Operator(rule.secret.clone()),

@@ -91,6 +91,21 @@ pub fn check_base_url(text: &str) -> Result<Url, String> {
     {
         return Err("the API URL must not carry credentials (`user:password@`), a query or a fragment; it is not shown here because it may hold a secret".into());
     }
+    // The path is a version prefix (`/v1`): plain segments of letters, digits, `.`, `-`
+    // and `_`, none of them an opaque run (a token in the path), no `;` parameters or
+    // escapes that could hide a query.
+    let path_ok = url.path().split('/').all(|segment| {
+        segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+            && crate::secrets::secret_shape(segment).is_none()
+            && crate::secrets::Classifier::default()
+                .classify("API_URL_PATH", segment)
+                .is_none()
+    });
+    if !path_ok {
+        return Err("the API URL's path may hold only plain segments such as `/v1` (no `;` parameters, escapes or tokens); it is not shown here because it may hold a secret".into());
+    }
     Ok(url)
 }
 
@@ -602,6 +617,16 @@ mod tests {
         assert!(check_base_url("http://10.0.0.1/v1").is_err());
         assert!(check_base_url("ftp://api.render.com/v1").is_err());
         assert!(check_base_url("https://user:pw@api.render.com/v1").is_err());
+        // Tokens hidden in the path: matrix parameters, an escaped query, an opaque segment.
+        for hidden in [
+            "http://127.0.0.1:8801/v1;token=cnryU6",
+            "http://127.0.0.1:8801/v1%3Ftoken=cnryU5",
+            "http://127.0.0.1:8801/cnryU3Zx8Kq2Lm9Np4Rt7/v1",
+        ] {
+            let e = check_base_url(hidden).unwrap_err();
+            assert!(!e.contains("cnry"), "{e}");
+        }
+        assert!(check_base_url("https://proxy.example.com/render-api/v1").is_ok());
     }
 
     #[test]
