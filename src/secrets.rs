@@ -301,7 +301,11 @@ impl Classifier {
         if let Some(why) = secret_shape(value) {
             return Some(why);
         }
-        if let Some(word) = secret_key_word(name) {
+        // A header named like a credential holds one, unless its value is a setting
+        // (`Access-Control-Allow-Credentials: true`).
+        if let Some(word) = secret_key_word(name)
+            && !is_trivial(value.trim())
+        {
             return Some(format!("name word `{word}`"));
         }
         opaque_value(value).map(str::to_string)
@@ -573,8 +577,33 @@ fn credential_query(query: &str) -> bool {
         let v = v.split_whitespace().next().unwrap_or("");
         !v.is_empty()
             && !is_reference(v)
+            && !is_trivial(v)
             && (CREDENTIAL_PARAMS.contains(&lower.as_str()) || secret_key_word(name).is_some())
     })
+}
+
+/// A value no credential is: a setting word (`--auth none`, `…-Credentials: true`) or a
+/// number of fewer than six digits (`?pass=2`, a page number).
+fn is_trivial(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "none"
+            | "null"
+            | "nil"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "enabled"
+            | "disabled"
+            | "required"
+            | "optional"
+            | "auto"
+            | "default"
+    ) || (v.len() < 6 && v.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// `$VAR`, `${VAR}`, `{{ … }}`: the value comes from elsewhere.
@@ -620,7 +649,7 @@ fn named_credential(value: &str) -> Option<&'static str> {
         };
         if let Some(v) = v {
             let v = v.trim_matches(['"', '\'']);
-            if !v.is_empty() && !is_reference(v) && !v.starts_with('/') {
+            if !v.is_empty() && !is_reference(v) && !v.starts_with('/') && !is_trivial(v) {
                 return Some("named credential inside the value");
             }
         }
@@ -1366,6 +1395,8 @@ mod tests {
     /// that must stay carried.
     const HARMLESS: &[(&str, &str)] = &[
         ("STARTED_AT", "2024-01-01T00:00:00Z"),
+        ("PAGE_URL", "https://docs.example.com/page?pass=2"),
+        ("START", "code-server --bind-addr 0.0.0.0:10000 --auth none"),
         ("PLACEMENT", "region=us-east-1,tier=Gold2,zone=b"),
         ("WORKERS", "v2-api,v2-worker;Reports-3"),
         ("HSTS", "max-age=31536000; includeSubDomains; preload"),
@@ -1556,6 +1587,23 @@ mod tests {
         assert!(!names_production("NODE_ENV", "production"));
         assert!(!names_production("LOG_LEVEL", "info"));
         assert!(!names_production("STATUS", "live"));
+    }
+
+    /// A header or option named like a credential whose value is a setting word holds
+    /// none; one with a real value does.
+    #[test]
+    fn credential_names_with_setting_values() {
+        let cl = c();
+        assert_eq!(
+            cl.classify_text("Access-Control-Allow-Credentials", "true"),
+            None
+        );
+        assert!(cl.classify_text("X-Api-Key", "k9Qm2Lp7Xw4Rt8Zv").is_some());
+        assert_eq!(cl.classify_text("startCommand", "app --auth none"), None);
+        assert!(
+            cl.classify_text("startCommand", "app --auth hunter2isnotok")
+                .is_some()
+        );
     }
 
     #[test]
