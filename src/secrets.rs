@@ -625,6 +625,9 @@ fn named_credential(value: &str) -> Option<&'static str> {
     if json_fragment_credential(value) {
         return Some("credential field inside JSON");
     }
+    if assigned_credential(value) {
+        return Some("named credential inside the value");
+    }
     let words: Vec<&str> = value.split_whitespace().collect();
     for (i, w) in words.iter().enumerate() {
         let w = w.trim_matches(['"', '\'', '(', ')', ';', ',']);
@@ -655,6 +658,88 @@ fn named_credential(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// A secret name given a value in any of the usual notations: `password = x`,
+/// `password: x` (YAML, INI, a header line), `Pwd=x;` and `AccountKey=x;` (connection
+/// strings), `&password=x` (a form body), `'password' => 'x'`, `<password>x</password>`,
+/// `--requirepass x`, and `curl -u user:password`.
+fn assigned_credential(value: &str) -> bool {
+    const EXTRA_NAMES: &[&str] = &[
+        "pwd",
+        "pass",
+        "requirepass",
+        "accountkey",
+        "sharedaccesskey",
+    ];
+    let b = value.as_bytes();
+    let is_name_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    let mut i = 0;
+    while i < b.len() {
+        if !is_name_byte(b[i]) || (i > 0 && is_name_byte(b[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_name_byte(b[i]) {
+            i += 1;
+        }
+        let raw = &value[start..i];
+        let name = raw.trim_start_matches('-');
+        let secret_name = name.len() >= 3
+            && (is_secret_name(&name.replace('-', "_"))
+                || EXTRA_NAMES.contains(&name.to_ascii_lowercase().as_str()));
+        // `curl -u user:password`: the user and password of an HTTP client.
+        if raw == "-u" || raw == "--user" {
+            let rest = value[i..].trim_start();
+            let word = rest.split_whitespace().next().unwrap_or("");
+            if let Some((_, pw)) = word.split_once(':')
+                && !pw.is_empty()
+                && !pw.bytes().all(|c| c.is_ascii_digit())
+                && !is_reference(pw)
+            {
+                return true;
+            }
+            continue;
+        }
+        if !secret_name {
+            continue;
+        }
+        // The separator: `=`, `=>`, `:` (not `://`), `>` after `<name`, or a space after
+        // a `--option`.
+        let mut j = i;
+        let skip = |j: &mut usize| {
+            while *j < b.len() && matches!(b[*j], b' ' | b'\t' | b'"' | b'\'') {
+                *j += 1;
+            }
+        };
+        skip(&mut j);
+        let at = |c: u8| j < b.len() && b[j] == c;
+        let one_byte = at(b'=')
+            || (at(b':') && !value[j..].starts_with("://"))
+            || (at(b'>') && start > 0 && b[start - 1] == b'<');
+        let separated = if value[j..].starts_with("=>") {
+            j += 2;
+            true
+        } else if one_byte {
+            j += 1;
+            true
+        } else {
+            raw.starts_with("--") && j > i
+        };
+        if !separated {
+            continue;
+        }
+        skip(&mut j);
+        let end = value[j..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '<' | ','))
+            .map_or(value.len(), |e| j + e);
+        let v = &value[j..end];
+        if v.len() >= 4 && !is_reference(v) && !is_trivial(v) && !v.starts_with('/') {
+            return true;
+        }
+    }
+    false
 }
 
 /// `"password": "…"` inside a larger text (a command, a value that is not JSON as a
@@ -700,10 +785,25 @@ fn json_credential(v: &serde_json::Value, depth: usize) -> bool {
     }
     match v {
         serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
+            // A secret name over anything but an empty, trivial or referenced value: a
+            // string, a long number, a list or an object holding one.
             let named = is_secret_name(k)
-                && matches!(v, serde_json::Value::String(s) if !s.is_empty() && !is_reference(s));
+                && match v {
+                    serde_json::Value::String(s) => {
+                        !s.is_empty() && !is_reference(s) && !is_trivial(s)
+                    }
+                    serde_json::Value::Number(n) => n.to_string().len() >= 6,
+                    serde_json::Value::Array(a) => !a.is_empty(),
+                    serde_json::Value::Object(o) => !o.is_empty(),
+                    _ => false,
+                };
             named || json_credential(v, depth + 1)
         }),
+        // JSON inside a JSON string.
+        serde_json::Value::String(s) if s.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str::<serde_json::Value>(s)
+                .is_ok_and(|inner| json_credential(&inner, depth + 1))
+        }
         serde_json::Value::Array(a) => a.iter().any(|v| json_credential(v, depth + 1)),
         _ => false,
     }
@@ -1333,6 +1433,48 @@ mod tests {
             "k9#x!2m@q$7w^e&r*t(y)u-i_o=p+a1s2d3f4g5",
             "opaque value with punctuation",
         ),
+        // A secret name given a value in other notations.
+        (
+            "LIBPQ2",
+            "host=db.example.com user=app password = s3cretpw",
+            "named credential",
+        ),
+        (
+            "INI",
+            "[db]\npassword: s3cretpw\nhost: x",
+            "named credential",
+        ),
+        ("TOML", "password = \"s3cretpw\"", "named credential"),
+        ("XML", "<password>s3cretpw</password>", "named credential"),
+        ("HEADER_LINE", "X-Api-Key: s3cretpwabc", "named credential"),
+        ("KV2", "Server=db;Uid=app;Pwd=s3cretpw;", "named credential"),
+        (
+            "AZURE",
+            "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=s3cretpw==;EndpointSuffix=core.windows.net",
+            "named credential",
+        ),
+        (
+            "FORM",
+            "username=app&password=s3cretpwXyZ",
+            "named credential",
+        ),
+        ("REDIS_ARGS", "--requirepass s3cretpw", "named credential"),
+        (
+            "CURL",
+            "curl -u admin:s3cretpw https://x.example.com",
+            "named credential",
+        ),
+        ("RUBY", "{'password' => 's3cretpw'}", "named credential"),
+        (
+            "JSON_NUMBER",
+            "{\"password\": 12345678}",
+            "credential field inside JSON",
+        ),
+        (
+            "JSON_IN_JSON",
+            "{\"cfg\":\"{\\\"password\\\":\\\"s3cretpw\\\"}\"}",
+            "credential field inside JSON",
+        ),
         // Credentials in a URL whose password holds `?`, `#`, `,`, `;` or only digits.
         (
             "CACHE",
@@ -1395,6 +1537,7 @@ mod tests {
     /// that must stay carried.
     const HARMLESS: &[(&str, &str)] = &[
         ("STARTED_AT", "2024-01-01T00:00:00Z"),
+        ("RUN_AS", "docker run -u 1000:1000 app"),
         ("PAGE_URL", "https://docs.example.com/page?pass=2"),
         ("START", "code-server --bind-addr 0.0.0.0:10000 --auth none"),
         ("PLACEMENT", "region=us-east-1,tier=Gold2,zone=b"),
