@@ -189,3 +189,42 @@ fn minimal_overlay_is_enough() {
     assert_eq!(env_var(api, "STRIPE_SECRET_KEY")["sync"], false);
     assert_eq!(out.report.summary.defaulted_secrets, 6);
 }
+
+/// A cron job's pre-deploy command is a Blueprint field since Render's
+/// schema of September 2026: carried, not left as a manual step.
+#[test]
+fn a_cron_jobs_pre_deploy_command_is_carried() {
+    let snap = Snapshot::from_yaml(
+        r#"
+version: 1
+workspace: {id: tea-eeeeeeeeeeeeeeeeeeee}
+services:
+  - id: crn-eeeeeeeeeeeeeeeeeee1
+    name: nightly
+    kind: cron
+    runtime: node
+    autoDeployTrigger: commit
+    plan: starter
+    region: oregon
+    schedule: "0 3 * * *"
+    buildCommand: npm ci
+    startCommand: node nightly.js
+    preDeployCommand: node migrate.js
+"#,
+        std::path::Path::new("s.yaml"),
+    )
+    .unwrap();
+    let out = run(&snap, "version: 1\nrename: {suffix: -stg}\n");
+    let bp = blueprint(&out);
+    let svcs = services(&bp);
+    let cron = service(&svcs, "nightly-stg");
+    assert_eq!(cron["preDeployCommand"], "node migrate.js");
+    assert!(
+        !out.staging
+            .manual_steps
+            .iter()
+            .any(|s| s.what.contains("pre-deploy")),
+        "{:#?}",
+        out.staging.manual_steps
+    );
+}

@@ -115,14 +115,6 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
                 "set when creating the service (API only)".into(),
             ));
         }
-        if let (crate::model::ServiceKind::Cron, Some(cmd)) = (svc.kind, &svc.pre_deploy_command) {
-            steps.push(step(
-                StepKind::Unexpressed,
-                name,
-                format!("production runs a pre-deploy command ({} characters); a Blueprint cron job has no such field", cmd.chars().count()),
-                format!("Dashboard → {name} → Settings → Pre-Deploy Command, or fold it into the start command"),
-            ));
-        }
         if svc.kind == crate::model::ServiceKind::Static
             && let Some(policy) = &svc.render_subdomain_policy
         {

@@ -314,15 +314,8 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
     let commands = [
         ("buildCommand", &svc.build_command),
         ("startCommand", &svc.start_command),
-        // Cron jobs have no pre-deploy step in the Blueprint schema.
-        (
-            "preDeployCommand",
-            if server {
-                &svc.pre_deploy_command
-            } else {
-                &None
-            },
-        ),
+        // Every kind has a pre-deploy step since Render's schema of September 2026.
+        ("preDeployCommand", &svc.pre_deploy_command),
         ("dockerCommand", &svc.docker_command),
         ("dockerContext", &svc.docker_context),
         ("dockerfilePath", &svc.dockerfile_path),
