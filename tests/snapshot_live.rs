@@ -469,8 +469,9 @@ async fn over_any_window_length_the_snapshot_keeps_to_its_share_while_another_cl
         at.len()
     );
     // 60 less a headroom of 0.2 is 48; the server answers a little after the client
-    // decides, so the span checked is the window less that jitter.
-    let span = window - Duration::from_millis(100);
+    // decides, so the span checked is the window less that jitter (generous on a loaded
+    // machine; a double burst falls within one second).
+    let span = window - Duration::from_millis(400);
     for (i, t) in at.iter().enumerate() {
         let within = at[i..].iter().take_while(|u| **u - *t < span).count();
         assert!(
