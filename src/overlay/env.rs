@@ -194,12 +194,11 @@ pub(super) fn resolve(
                 // while it stands, and no message quotes it.
                 // Only when no `replace` can change the value afterwards: a replaced value
                 // might no longer point at production and would then be written.
-                let replaceable = rules.iter().any(|r| {
-                    r.actions().len() == 1
-                        && r.action() == Action::Replace
-                        && Pattern::new(&r.key).matches(&slot.key)
-                        && (r.on.is_empty() || r.on.iter().any(|n| n == owner_name(slot.owner)))
-                        && rule.set.as_deref().is_some_and(|v| rewrites(r, v))
+                let replaceable = rule.set.as_deref().is_some_and(|v| {
+                    replace_rewrites(rules, v, |r| {
+                        Pattern::new(&r.key).matches(&slot.key)
+                            && (r.on.is_empty() || r.on.iter().any(|n| n == owner_name(slot.owner)))
+                    })
                 });
                 if action == Action::Set
                     && !replaceable
@@ -723,21 +722,24 @@ fn set_points_at_production(
         return false;
     };
     let key = Pattern::new(&rule.key);
-    let replaceable = rules.iter().any(|r| {
-        r.actions().len() == 1
-            && r.action() == Action::Replace
-            && (!key.is_literal() || Pattern::new(&r.key).matches(&rule.key))
-            && rewrites(r, value)
+    let replaceable = replace_rewrites(rules, value, |r| {
+        !key.is_literal() || Pattern::new(&r.key).matches(&rule.key)
     });
     !replaceable && points_at_production(value, production, overlay)
 }
 
-/// Whether a `replace` rule would change `value`: one of its strings occurs in it.
-fn rewrites(replace: &EnvRule, value: &str) -> bool {
-    replace.replace.as_ref().is_some_and(|pairs| {
-        pairs
-            .keys()
-            .any(|from| !from.is_empty() && value.contains(from.as_str()))
+/// Whether a `replace` rule that `applies` would change `value`: one of its strings
+/// occurs in it.
+fn replace_rewrites(rules: &[EnvRule], value: &str, applies: impl Fn(&EnvRule) -> bool) -> bool {
+    rules.iter().any(|r| {
+        r.actions().len() == 1
+            && r.action() == Action::Replace
+            && applies(r)
+            && r.replace.as_ref().is_some_and(|pairs| {
+                pairs
+                    .keys()
+                    .any(|from| !from.is_empty() && value.contains(from.as_str()))
+            })
     })
 }
 
