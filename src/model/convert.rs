@@ -542,6 +542,20 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_string())
 }
 
+/// The password of a URL's userinfo (or the whole userinfo when it has no `:`, as Key
+/// Value URLs put the password there).
+fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    Some(
+        userinfo
+            .split_once(':')
+            .map_or(userinfo, |(_, p)| p)
+            .to_string(),
+    )
+}
+
 fn url_port(url: &str) -> Option<u16> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
@@ -1003,15 +1017,7 @@ impl Recogniser {
 fn credential_matcher(raw: &wire::RawWorkspace) -> Option<AhoCorasick> {
     let mut secrets: Vec<String> = Vec::new();
     let from_url = |s: &Option<String>, out: &mut Vec<String>| {
-        let Some(s) = s else { return };
-        let Some(rest) = s.split_once("://").map(|(_, r)| r) else {
-            return;
-        };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            let password = userinfo.split_once(':').map_or(userinfo, |(_, p)| p);
-            out.push(password.to_string());
-        }
+        out.extend(s.as_deref().and_then(url_password));
     };
     for rp in &raw.postgres {
         if let Some(c) = &rp.connection {
