@@ -44,6 +44,7 @@ fn synthetic(services: usize) -> Snapshot {
             disk_size_gb: Some(15),
             storage_autoscaling_enabled: Some(true),
             high_availability: false,
+            connection_pool: None,
             ip_allow_list: None,
             read_replicas: vec![],
             network: Network {
@@ -61,6 +62,7 @@ fn synthetic(services: usize) -> Snapshot {
             api_plan: None,
             region: Some("oregon".into()),
             maxmemory_policy: Some("allkeys-lru".into()),
+            persistence_mode: None,
             ip_allow_list: vec![],
             network: Network {
                 url: None,

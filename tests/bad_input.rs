@@ -253,9 +253,9 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     // Snapshots.
     (
         "generated/production.snapshot.yaml",
-        "version: 2\nworkspace: {id: tea-x}\n",
+        "version: 3\nworkspace: {id: tea-x}\n",
         "generated/production.snapshot.yaml:1:1",
-        "snapshot format version 2 is newer than this stageprint understands",
+        "snapshot format version 3 is newer than this stageprint understands",
     ),
     (
         "generated/production.snapshot.yaml",

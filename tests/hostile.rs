@@ -86,6 +86,7 @@ fn hostile(s: &str) -> (Snapshot, String) {
             disk_size_gb: None,
             storage_autoscaling_enabled: None,
             high_availability: false,
+            connection_pool: None,
             ip_allow_list: Some(vec![IpRule {
                 source: s.into(),
                 description: Some(s.into()),
@@ -102,6 +103,7 @@ fn hostile(s: &str) -> (Snapshot, String) {
             api_plan: None,
             region: Some("oregon".into()),
             maxmemory_policy: None,
+            persistence_mode: None,
             ip_allow_list: vec![],
             network: Network::default(),
             unexpressed: Unexpressed::default(),

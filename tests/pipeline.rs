@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use stageprint::model::Snapshot;
+use stageprint::pipeline::Strict;
 
 #[test]
 fn bundled_snapshot_is_what_normalisation_yields() {
@@ -227,4 +228,207 @@ services:
         "{:#?}",
         out.staging.manual_steps
     );
+}
+
+const LATE_2026: &str = r#"
+version: 2
+workspace: {id: tea-eeeeeeeeeeeeeeeeeeee}
+services:
+  - id: srv-eeeeeeeeeeeeeeeeeee1
+    name: api
+    kind: web
+    runtime: node
+    autoDeployTrigger: commit
+    plan: 2c-4g
+    region: oregon
+    buildCommand: npm ci
+    startCommand: node server.js
+    domains: [www.acme-prod.example]
+    maintenanceMode: {enabled: true, uri: 'https://www.acme-prod.example/maintenance.html'}
+    envVars:
+      - key: POOLED_URL
+        secret: {rule: 'value has credentials inside a URL'}
+        refersTo: {resource: database, name: db, property: connectionPoolString, match: exact}
+      - key: POOLED_EXTERNAL_URL
+        secret: {rule: 'value has credentials inside a URL'}
+        refersTo: {resource: database, name: db, property: externalConnectionPoolString, match: exact}
+    network:
+      hosts: [srv-eeeeeeeeeeeeeeeeeee1, www.acme-prod.example]
+  - id: srv-eeeeeeeeeeeeeeeeeee2
+    name: worker
+    kind: worker
+    runtime: node
+    autoDeployTrigger: commit
+    plan: 1c-2g
+    region: oregon
+    buildCommand: npm ci
+    startCommand: node worker.js
+    maintenanceMode: {enabled: true}
+databases:
+  - id: dpg-eeeeeeeeeeeeeeeeeeee-a
+    name: db
+    plan: 0.5c-1g
+    region: oregon
+    connectionPool: pgbouncer
+    network:
+      hosts: [dpg-eeeeeeeeeeeeeeeeeeee-a]
+  - id: dpg-eeeeeeeeeeeeeeeeeeee-b
+    name: old
+    plan: pro plus
+    region: oregon
+keyValues:
+  - id: red-eeeeeeeeeeeeeeeeeeee
+    name: cache
+    plan: 1g
+    region: oregon
+    persistenceMode: journal-snapshot
+"#;
+
+/// Render's fields of late 2026 go from the snapshot to the Blueprint, can be overridden,
+/// and what would hurt staging (a maintenance page on production's domain, maintenance
+/// mode left on) is left out or reported.
+#[test]
+fn late_2026_fields_are_carried_overridable_and_reported() {
+    let snap = Snapshot::from_yaml(LATE_2026, std::path::Path::new("s.yaml")).unwrap();
+    let out = run(&snap, "version: 1\nrename: {suffix: -stg}\n");
+    assert!(out.blocking.is_empty(), "{:#?}", out.blocking);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    let bp = blueprint(&out);
+    let svcs = services(&bp);
+    let api = service(&svcs, "api-stg");
+    assert_eq!(api["plan"], "2c-4g");
+    // The page names production's domain: left out, maintenance mode kept.
+    assert_eq!(api["maintenanceMode"], serde_json::json!({"enabled": true}));
+    assert_eq!(
+        env_var(api, "POOLED_URL")["fromDatabase"],
+        serde_json::json!({"name": "db-stg", "property": "connectionPoolString"})
+    );
+    assert_eq!(
+        env_var(api, "POOLED_EXTERNAL_URL")["fromDatabase"],
+        serde_json::json!({"name": "db-stg", "property": "connectionPoolString"})
+    );
+    let worker = service(&svcs, "worker-stg");
+    assert_eq!(
+        worker["maintenanceMode"],
+        serde_json::json!({"enabled": true})
+    );
+    let cache = service(&svcs, "cache-stg");
+    assert_eq!(cache["plan"], "1g");
+    assert_eq!(cache["persistenceMode"], "journal-snapshot");
+    let dbs = bp["databases"].as_array().unwrap();
+    let db = dbs.iter().find(|d| d["name"] == "db-stg").unwrap();
+    assert_eq!(db["connectionPool"], "pgbouncer");
+    assert_eq!(db["plan"], "0.5c-1g");
+    // A legacy Postgres plan is mapped for the new staging database, and says so.
+    let old = dbs.iter().find(|d| d["name"] == "old-stg").unwrap();
+    assert_eq!(old["plan"], "pro-8gb");
+    let steps = &out.staging.manual_steps;
+    let step = |kind: &str, res: &str| {
+        steps
+            .iter()
+            .any(|s| format!("{:?}", s.kind) == kind && s.resource == res)
+    };
+    assert!(step("PlanMapped", "old-stg"), "{steps:#?}");
+    assert!(step("MaintenanceOn", "api-stg") && step("MaintenanceOn", "worker-stg"));
+    assert!(
+        out.staging
+            .changes
+            .iter()
+            .any(|c| c.resource == "api-stg" && c.field == "maintenanceMode"),
+        "the page left out is reported"
+    );
+    assert!(!steps.iter().any(|s| s.what.contains("persistence")));
+    assert!(step("NotCopied", "workflows and build sources"));
+
+    // The overlay decides each of them.
+    let out = run(
+        &snap,
+        r#"version: 1
+rename: {suffix: -stg}
+defaults:
+  services: {maintenanceMode: {enabled: false}}
+  keyValues: {persistenceMode: "off", plan: 256mb}
+resources:
+  api: {maintenanceMode: {enabled: true, uri: 'https://status.example.org/staging'}, plan: 0.5c-512mb}
+  db: {connectionPool: none, plan: 0.1c-256mb}
+"#,
+    );
+    assert!(out.blocking.is_empty(), "{:#?}", out.blocking);
+    let bp = blueprint(&out);
+    let svcs = services(&bp);
+    assert_eq!(
+        service(&svcs, "api-stg")["maintenanceMode"],
+        serde_json::json!({"enabled": true, "uri": "https://status.example.org/staging"})
+    );
+    assert_eq!(service(&svcs, "api-stg")["plan"], "0.5c-512mb");
+    assert_eq!(
+        service(&svcs, "worker-stg")["maintenanceMode"],
+        serde_json::json!({"enabled": false})
+    );
+    assert_eq!(service(&svcs, "cache-stg")["persistenceMode"], "off");
+    assert_eq!(service(&svcs, "cache-stg")["plan"], "256mb");
+    let db = bp["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "db-stg")
+        .unwrap();
+    assert_eq!(db["connectionPool"], "none");
+    assert_eq!(db["plan"], "0.1c-256mb");
+    assert!(
+        !out.staging
+            .manual_steps
+            .iter()
+            .any(|s| format!("{:?}", s.kind) == "MaintenanceOn")
+    );
+    // The pooled string of a database without a pool is pointed out.
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.message.contains("connectionPool: none")),
+        "{:#?}",
+        out.findings
+    );
+}
+
+/// Overrides for the new fields are checked like every other: the wrong kind of resource,
+/// a value outside the list, a page that is not a URL.
+#[test]
+fn late_2026_overrides_are_checked() {
+    let snap = Snapshot::from_yaml(LATE_2026, std::path::Path::new("s.yaml")).unwrap();
+    for (overlay, want) in [
+        (
+            "resources:\n  cache: {maintenanceMode: {enabled: false}}\n",
+            "`maintenanceMode` does not apply to a key value",
+        ),
+        (
+            "resources:\n  api: {connectionPool: pgbouncer}\n",
+            "`connectionPool` does not apply",
+        ),
+        (
+            "resources:\n  db: {persistenceMode: snapshot}\n",
+            "`persistenceMode` does not apply to a database",
+        ),
+        (
+            "resources:\n  cache: {persistenceMode: journal_snapshot}\n",
+            "journal_snapshot",
+        ),
+        (
+            "resources:\n  api: {maintenanceMode: {enabled: true, uri: /down.html}}\n",
+            "is not an absolute URL",
+        ),
+    ] {
+        let text = format!("version: 1\nrename: {{suffix: -stg}}\n{overlay}");
+        let err = match stageprint::overlay::Overlay::parse(&text, std::path::Path::new("o.yaml")) {
+            Err(e) => stageprint::overlay::spec::join_errors(&e),
+            Ok(o) => {
+                match stageprint::pipeline::run(&snap, &o, "staging", &paths(), Strict::Off.into())
+                {
+                    Ok(_) => panic!("accepted: {overlay}"),
+                    Err(e) => e.to_string(),
+                }
+            }
+        };
+        assert!(err.contains(want), "{overlay}: {err}");
+    }
 }

@@ -1057,7 +1057,8 @@ fn harbor_traps_normalise_correctly() {
         ("harbor-cache", Some("allkeys-lru"))
     );
     assert_eq!(kv.ip_allow_list.len(), 2);
-    assert_eq!(kv.unexpressed.persistence_mode.as_deref(), Some("off"));
+    assert_eq!(kv.persistence_mode.as_deref(), Some("off"));
+    assert_eq!(kv.unexpressed.persistence_mode, None);
 
     // Static site: routes in priority order, headers kept, the www redirect domain dropped.
     let web = service(&s, "harbor-web");
@@ -1103,14 +1104,10 @@ fn harbor_traps_normalise_correctly() {
     assert_eq!(dispatch.network.hosts, ["harbor-dispatch"]);
     assert_eq!(dispatch.network.ports, [8080]);
 
-    // Maintenance mode has no Blueprint field; an unsupported plan is kept as apiPlan;
-    // autoscaling that is present but disabled leaves the manual instance count.
+    // Maintenance mode is carried; an unsupported plan is kept as apiPlan; autoscaling
+    // that is present but disabled leaves the manual instance count.
     let portal = service(&s, "harbor-partner-portal");
-    let mm = portal
-        .unexpressed
-        .maintenance_mode
-        .as_ref()
-        .expect("maintenance mode");
+    let mm = portal.maintenance_mode.as_ref().expect("maintenance mode");
     assert!(mm.enabled);
     assert_eq!(
         mm.uri.as_deref(),

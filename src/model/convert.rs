@@ -143,8 +143,16 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
             maxmemory_policy: None,
             persistence_mode: None,
         });
-        let (plan, api_plan) = split_plan(k.plan.as_deref(), |p| {
-            blueprint_service_plan(p).map(str::to_string)
+        let (plan, api_plan) = split_plan(k.plan.as_deref(), |p| PlanKind::KeyValue.from_api(p));
+        // The API writes `journal_snapshot`, the Blueprint `journal-snapshot`; a mode the
+        // Blueprint has no spelling for stays a manual step.
+        let persistence = options.persistence_mode.as_deref().map(|m| {
+            let b = m.replace('_', "-");
+            if PERSISTENCE_MODES.contains(&b.as_str()) {
+                Ok(b)
+            } else {
+                Err(m.to_string())
+            }
         });
         snapshot.key_values.push(KeyValue {
             id: k.id.clone(),
@@ -157,10 +165,11 @@ pub fn normalise(raw: &wire::RawWorkspace, opts: &ConvertOptions) -> (Snapshot, 
             api_plan,
             region: k.region.clone(),
             maxmemory_policy: options.maxmemory_policy.map(|p| p.replace('_', "-")),
+            persistence_mode: persistence.clone().and_then(Result::ok),
             ip_allow_list: ip_rules(k.ip_allow_list.as_deref().unwrap_or_default()),
             network: key_value_network(rk),
             unexpressed: Unexpressed {
-                persistence_mode: options.persistence_mode,
+                persistence_mode: persistence.and_then(Result::err),
                 version: k.version.clone(),
                 ..Default::default()
             },
@@ -350,7 +359,7 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
 
     let plan = |out: &mut Service, api: &Option<String>| {
         let (p, a) = split_plan(api.as_deref(), |p| {
-            blueprint_service_plan(p).map(str::to_string)
+            PlanKind::of_service(kind).and_then(|k| k.from_api(p))
         });
         out.plan = p;
         out.api_plan = a;
@@ -408,14 +417,14 @@ fn service(rs: &wire::RawService, environment: Option<Placement>) -> Result<Serv
             out.max_shutdown_delay_seconds = d.max_shutdown_delay_seconds;
             out.previews = previews(&d.previews, &d.pull_request_previews_enabled);
             out.unexpressed.build_plan = d.build_plan.clone().filter(|p| p != "starter");
-            out.unexpressed.maintenance_mode = d
+            out.maintenance_mode = d
                 .maintenance_mode
                 .as_ref()
-                .filter(|m| m.enabled)
                 .map(|m| MaintenanceMode {
                     enabled: m.enabled,
                     uri: non_empty(&m.uri),
-                });
+                })
+                .filter(|m| m.enabled || m.uri.is_some());
             out.unexpressed.cache_profile = d.cache.as_ref().and_then(|c| c.profile.clone());
             out.unexpressed.internal_routing = d.internal_routing.clone();
             out.network = server_network(s, d);
@@ -568,7 +577,7 @@ fn url_port(url: &str) -> Option<u16> {
 
 fn database(rp: &wire::RawPostgres, environment: Option<Placement>) -> Database {
     let p = &rp.postgres;
-    let (plan, api_plan) = split_plan(p.plan.as_deref(), blueprint_postgres_plan);
+    let (plan, api_plan) = split_plan(p.plan.as_deref(), |p| PlanKind::Postgres.from_api(p));
     Database {
         id: p.id.clone(),
         name: p.name.clone(),
@@ -592,8 +601,13 @@ fn database(rp: &wire::RawPostgres, environment: Option<Placement>) -> Database 
             })
             .collect(),
         network: Network::default(),
+        // `none` is what a database without pooling says; only a pool is worth writing.
+        connection_pool: p.connection_pool.clone().filter(|c| c == "pgbouncer"),
         unexpressed: Unexpressed {
-            connection_pool: p.connection_pool.clone().filter(|c| c != "none"),
+            connection_pool: p
+                .connection_pool
+                .clone()
+                .filter(|c| !CONNECTION_POOLS.contains(&c.as_str())),
             parameter_overrides: p.parameter_overrides.clone().unwrap_or_default(),
             suspended: p.suspended.as_deref() == Some("suspended"),
             ..Default::default()
@@ -1068,6 +1082,18 @@ mod tests {
         assert_eq!(url_host("not a url"), None);
     }
 
+    /// The snapshot of `raw` with the default secret rules and no fingerprint key.
+    fn normalised(raw: &wire::RawWorkspace) -> (Snapshot, Vec<Warning>) {
+        let classifier = Classifier::default();
+        normalise(
+            raw,
+            &ConvertOptions {
+                classifier: &classifier,
+                fingerprinter: None,
+            },
+        )
+    }
+
     fn raw_service(body: serde_json::Value, env_vars: &[(&str, &str)]) -> wire::RawService {
         wire::RawService {
             service: serde_json::from_value(body).expect("a service body"),
@@ -1145,14 +1171,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let classifier = Classifier::default();
-        let (snapshot, _) = normalise(
-            &raw,
-            &ConvertOptions {
-                classifier: &classifier,
-                fingerprinter: None,
-            },
-        );
+        let (snapshot, _) = normalised(&raw);
         let api = &snapshot.services[0];
         let secret = |k: &str| {
             api.env_vars
@@ -1168,6 +1187,116 @@ mod tests {
         assert_eq!(fields, ["repo", "routes"]);
         let text = snapshot.to_yaml();
         assert!(!text.contains("cnry"), "{text}");
+    }
+
+    /// Render's plans and fields of late 2026, as the API spells them: compute-plan ids,
+    /// Key Value sizes and persistence, Postgres pooling, maintenance mode. Each is carried
+    /// in Blueprint spelling; what has none is kept as the API gave it.
+    #[test]
+    fn current_plans_and_fields_are_read_in_blueprint_spelling() {
+        let mut api = web("srv-api", "api", None);
+        api["serviceDetails"]["plan"] = "1c_2g".into();
+        api["serviceDetails"]["maintenanceMode"] =
+            serde_json::json!({"enabled": true, "uri": "https://status.example.org/down"});
+        let mut quiet = web("srv-quiet", "quiet", None);
+        quiet["serviceDetails"]["plan"] = "PRO_PLUS".into();
+        quiet["serviceDetails"]["maintenanceMode"] =
+            serde_json::json!({"enabled": false, "uri": ""});
+        let mut odd = web("srv-odd", "odd", None);
+        odd["serviceDetails"]["plan"] = "starter_plus".into();
+        let workflow = serde_json::json!({"id": "wfl-1", "name": "jobs", "type": "workflow", "serviceDetails": {}});
+        let pg = |id: &str, name: &str, plan: &str, pool: &str| -> wire::RawPostgres {
+            wire::RawPostgres {
+                postgres: serde_json::from_value(serde_json::json!({
+                    "id": id, "name": name, "plan": plan, "region": "oregon", "version": "17",
+                    "connectionPool": pool
+                }))
+                .unwrap(),
+                connection: None,
+            }
+        };
+        let kv = |id: &str, name: &str, plan: &str, mode: &str| wire::RawKeyValue {
+            key_value: serde_json::from_value(serde_json::json!({
+                "id": id, "name": name, "plan": plan, "region": "oregon",
+                "options": {"maxmemoryPolicy": "allkeys_lru", "persistenceMode": mode}
+            }))
+            .unwrap(),
+            connection: None,
+        };
+        let raw = wire::RawWorkspace {
+            owner_id: "tea-x".into(),
+            services: vec![
+                raw_service(api, &[]),
+                raw_service(quiet, &[]),
+                raw_service(odd, &[]),
+                raw_service(workflow, &[]),
+            ],
+            postgres: vec![
+                pg("dpg-a", "small", "0.1c_256mb", "pgbouncer"),
+                pg("dpg-b", "legacy", "pro_plus", "none"),
+                pg("dpg-c", "sized", "basic_1gb", "odyssey"),
+                pg("dpg-d", "custom", "custom", "pgbouncer"),
+            ],
+            key_values: vec![
+                kv("red-a", "cache", "256mb", "journal_snapshot"),
+                kv("red-b", "queue", "pro_plus", "snapshot"),
+                kv("red-c", "odd", "custom", "aof_always"),
+            ],
+            ..Default::default()
+        };
+        let (snapshot, warnings) = normalised(&raw);
+        let svc = |n: &str| snapshot.services.iter().find(|s| s.name == n).unwrap();
+        assert_eq!(svc("api").plan.as_deref(), Some("1c-2g"));
+        assert_eq!(
+            svc("api").maintenance_mode,
+            Some(MaintenanceMode {
+                enabled: true,
+                uri: Some("https://status.example.org/down".into())
+            })
+        );
+        assert_eq!(svc("quiet").plan.as_deref(), Some("pro plus"));
+        assert_eq!(svc("quiet").maintenance_mode, None);
+        assert_eq!(
+            (svc("odd").plan.as_deref(), svc("odd").api_plan.as_deref()),
+            (None, Some("starter_plus"))
+        );
+        assert_eq!(snapshot.skipped.len(), 1, "{:?}", snapshot.skipped);
+        assert!(snapshot.skipped[0].reason.contains("workflow"));
+        assert!(warnings.iter().any(|w| w.0.contains("jobs")));
+        let db = |n: &str| snapshot.databases.iter().find(|d| d.name == n).unwrap();
+        assert_eq!(db("small").plan.as_deref(), Some("0.1c-256mb"));
+        assert_eq!(db("small").connection_pool.as_deref(), Some("pgbouncer"));
+        // A legacy plan keeps its own spelling; the overlay stage decides what staging gets.
+        assert_eq!(db("legacy").plan.as_deref(), Some("pro plus"));
+        assert_eq!(db("legacy").connection_pool, None);
+        assert_eq!(db("sized").plan.as_deref(), Some("basic-1gb"));
+        assert_eq!(db("sized").connection_pool, None);
+        assert_eq!(
+            db("sized").unexpressed.connection_pool.as_deref(),
+            Some("odyssey")
+        );
+        assert_eq!(
+            (
+                db("custom").plan.as_deref(),
+                db("custom").api_plan.as_deref()
+            ),
+            (None, Some("custom"))
+        );
+        let k = |n: &str| snapshot.key_values.iter().find(|k| k.name == n).unwrap();
+        assert_eq!(k("cache").plan.as_deref(), Some("256mb"));
+        assert_eq!(
+            k("cache").persistence_mode.as_deref(),
+            Some("journal-snapshot")
+        );
+        assert_eq!(k("cache").maxmemory_policy.as_deref(), Some("allkeys-lru"));
+        assert_eq!(k("queue").plan.as_deref(), Some("pro plus"));
+        assert_eq!(k("queue").persistence_mode.as_deref(), Some("snapshot"));
+        assert_eq!(k("odd").api_plan.as_deref(), Some("custom"));
+        assert_eq!(k("odd").persistence_mode, None);
+        assert_eq!(
+            k("odd").unexpressed.persistence_mode.as_deref(),
+            Some("aof_always")
+        );
     }
 
     #[test]
@@ -1186,14 +1315,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let classifier = Classifier::default();
-        let (snapshot, warnings) = normalise(
-            &raw,
-            &ConvertOptions {
-                classifier: &classifier,
-                fingerprinter: None,
-            },
-        );
+        let (snapshot, warnings) = normalised(&raw);
         let names: Vec<&str> = snapshot.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["api"]);
         assert_eq!(snapshot.skipped.len(), 1);

@@ -27,8 +27,11 @@ pub fn json_schema() -> String {
     text
 }
 
-/// The snapshot format version this build reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot format version this build writes.
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest snapshot format version this build still reads (and upgrades on reading).
+pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -178,6 +181,9 @@ pub struct Service {
     pub static_publish_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_shutdown_delay_seconds: Option<u32>,
+    /// Web services, private services and workers; written when it is on or names a page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_mode: Option<MaintenanceMode>,
     /// Service PR previews: `off`, `manual` or `automatic`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previews: Option<String>,
@@ -404,7 +410,9 @@ impl Network {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Unexpressed {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Read from snapshots of format version 1 only; moved to `Service::maintenance_mode`.
+    #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub maintenance_mode: Option<MaintenanceMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_on_fail: Option<String>,
@@ -416,10 +424,12 @@ pub struct Unexpressed {
     pub internal_routing: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suspended: bool,
+    /// A connection pool type the Blueprint has no spelling for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_pool: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameter_overrides: BTreeMap<String, String>,
+    /// A Key Value persistence mode the Blueprint has no spelling for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistence_mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -469,6 +479,9 @@ pub struct Database {
     pub storage_autoscaling_enabled: Option<bool>,
     #[serde(default)]
     pub high_availability: bool,
+    /// `pgbouncer` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_pool: Option<String>,
     /// `None`: the API returned no list (allow all with credentials).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_allow_list: Option<Vec<IpRule>>,
@@ -502,6 +515,9 @@ pub struct KeyValue {
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxmemory_policy: Option<String>,
+    /// `journal-snapshot`, `snapshot` or `off`, in Blueprint spelling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistence_mode: Option<String>,
     #[serde(default)]
     pub ip_allow_list: Vec<IpRule>,
     #[serde(default, skip_serializing_if = "Network::is_empty")]
@@ -680,6 +696,7 @@ impl Service {
             schedule: None,
             static_publish_path: None,
             max_shutdown_delay_seconds: None,
+            maintenance_mode: None,
             previews: None,
             ip_allow_list: None,
             render_subdomain_policy: None,
@@ -788,32 +805,11 @@ impl Snapshot {
     }
 }
 
-/// Blueprint plan spelling for a compute service or Key Value API plan, if one exists.
-pub fn blueprint_service_plan(api: &str) -> Option<&'static str> {
-    Some(match api {
-        "free" => "free",
-        "starter" => "starter",
-        "standard" => "standard",
-        "pro" => "pro",
-        "pro_plus" => "pro plus",
-        "pro_max" => "pro max",
-        "pro_ultra" => "pro ultra",
-        _ => return None,
-    })
-}
+/// Key Value persistence modes, in Blueprint spelling.
+pub const PERSISTENCE_MODES: &[&str] = &["journal-snapshot", "snapshot", "off"];
 
-/// Blueprint plan spelling for a Postgres API plan, if one exists.
-pub fn blueprint_postgres_plan(api: &str) -> Option<String> {
-    match api {
-        "free" | "starter" | "standard" | "pro" => Some(api.to_string()),
-        "pro_plus" => Some("pro plus".into()),
-        "custom" => None,
-        _ if BLUEPRINT_SIZED_PLANS.contains(&api.replace('_', "-").as_str()) => {
-            Some(api.replace('_', "-"))
-        }
-        _ => None,
-    }
-}
+/// Postgres connection pool types.
+pub const CONNECTION_POOLS: &[&str] = &["pgbouncer", "none"];
 
 /// Postgres plans of the legacy family: no new database can be created on them.
 pub fn is_legacy_postgres_plan(plan: &str) -> bool {
@@ -941,6 +937,31 @@ impl PlanKind {
         v
     }
 
+    /// The Blueprint spelling of a plan id as the API returns it, if this kind's list has
+    /// one. The API writes `pro_plus`, `basic_256mb` or `1c_2g` where the Blueprint writes
+    /// `pro plus`, `basic-256mb` or `1c-2g`; ids already in Blueprint spelling pass as they
+    /// are. An id the list does not know (`custom`, `starter_plus`, a future plan) has none.
+    pub fn from_api(self, api: &str) -> Option<String> {
+        let id = api.trim().to_ascii_lowercase();
+        [
+            id.clone(),
+            id.replace('_', "-"),
+            id.replace(['_', '-'], " "),
+        ]
+        .into_iter()
+        .find(|c| self.accepts(c))
+    }
+
+    /// The kind of plan list a service of this kind uses; static sites have no plan.
+    pub fn of_service(kind: ServiceKind) -> Option<PlanKind> {
+        match kind {
+            ServiceKind::Web => Some(PlanKind::Web),
+            ServiceKind::Pserv | ServiceKind::Worker => Some(PlanKind::PrivateOrWorker),
+            ServiceKind::Cron => Some(PlanKind::Cron),
+            ServiceKind::Static => None,
+        }
+    }
+
     /// Whether `plan` is on this kind's list.
     pub fn accepts(self, plan: &str) -> bool {
         self.plans().contains(&plan)
@@ -986,8 +1007,11 @@ impl Snapshot {
         // a failure (a newer format may not parse at all) or to refuse a mismatch.
         let parsed = crate::yaml::parse_unindexed::<Snapshot>(text, file);
         let version = top_level_version(text);
-        if version.is_some_and(|v| v != u64::from(SNAPSHOT_VERSION))
-            || matches!(parsed, Ok(ref s) if s.version != SNAPSHOT_VERSION)
+        let known = |v: u64| {
+            (u64::from(OLDEST_SNAPSHOT_VERSION)..=u64::from(SNAPSHOT_VERSION)).contains(&v)
+        };
+        if version.is_some_and(|v| !known(v))
+            || matches!(parsed, Ok(ref s) if !known(u64::from(s.version)))
         {
             let locations = crate::yaml::index(text, file)?;
             let mut e = match version {
@@ -1001,8 +1025,41 @@ impl Snapshot {
             return Err(e);
         }
         let mut snapshot = parsed?;
+        snapshot.upgrade();
         snapshot.sort();
         Ok(snapshot)
+    }
+
+    /// Bring a snapshot of an older format to this one. Version 1 kept maintenance mode,
+    /// connection pooling and Key Value persistence under `unexpressed`, from before a
+    /// Blueprint could hold them.
+    fn upgrade(&mut self) {
+        if self.version == 1 {
+            for s in &mut self.services {
+                if let Some(m) = s.unexpressed.maintenance_mode.take() {
+                    s.maintenance_mode = Some(m);
+                }
+            }
+            for d in &mut self.databases {
+                match d.unexpressed.connection_pool.take() {
+                    Some(c) if CONNECTION_POOLS.contains(&c.as_str()) => {
+                        d.connection_pool = Some(c).filter(|c| c != "none");
+                    }
+                    other => d.unexpressed.connection_pool = other,
+                }
+            }
+            for k in &mut self.key_values {
+                if let Some(m) = k.unexpressed.persistence_mode.take() {
+                    let b = m.replace('_', "-");
+                    if PERSISTENCE_MODES.contains(&b.as_str()) {
+                        k.persistence_mode = Some(b);
+                    } else {
+                        k.unexpressed.persistence_mode = Some(m);
+                    }
+                }
+            }
+        }
+        self.version = SNAPSHOT_VERSION;
     }
 }
 
@@ -1022,6 +1079,67 @@ fn top_level_version(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_plan_ids_take_their_blueprint_spelling_per_kind() {
+        let table: &[(PlanKind, &str, Option<&str>)] = &[
+            (PlanKind::Web, "starter", Some("starter")),
+            (PlanKind::Web, "pro_plus", Some("pro plus")),
+            (PlanKind::Web, "pro_ultra", Some("pro ultra")),
+            (PlanKind::Web, "1c_2g", Some("1c-2g")),
+            (PlanKind::Web, "0.5c_512mb", Some("0.5c-512mb")),
+            (PlanKind::Web, "12c-96g", Some("12c-96g")),
+            (PlanKind::Web, "Standard", Some("standard")),
+            (PlanKind::Web, "starter_plus", None),
+            (PlanKind::Web, "custom", None),
+            (PlanKind::Web, "basic_256mb", None),
+            (PlanKind::PrivateOrWorker, "free", None),
+            (PlanKind::Cron, "12c_96g", None),
+            (PlanKind::Cron, "8c_64g", Some("8c-64g")),
+            (PlanKind::Postgres, "basic_256mb", Some("basic-256mb")),
+            (
+                PlanKind::Postgres,
+                "accelerated_1024gb",
+                Some("accelerated-1024gb"),
+            ),
+            (PlanKind::Postgres, "0.1c_256mb", Some("0.1c-256mb")),
+            (PlanKind::Postgres, "pro_plus", Some("pro plus")),
+            (PlanKind::Postgres, "pro_max", None),
+            (PlanKind::Postgres, "custom", None),
+            (PlanKind::KeyValue, "256mb", Some("256mb")),
+            (PlanKind::KeyValue, "pro_plus", Some("pro plus")),
+            (PlanKind::KeyValue, "1c_2g", None),
+        ];
+        for (kind, api, want) in table {
+            assert_eq!(kind.from_api(api).as_deref(), *want, "{kind:?} {api}");
+        }
+    }
+
+    /// Version 1 snapshots kept settings under `unexpressed` that a Blueprint now holds;
+    /// reading one moves them to their fields.
+    #[test]
+    fn version_1_snapshots_are_upgraded_on_reading() {
+        let text = "version: 1\nworkspace: {id: tea-x}\nservices:\n  - id: srv-a\n    name: a\n    kind: web\n    runtime: node\n    autoDeployTrigger: commit\n    unexpressed:\n      maintenanceMode: {enabled: true}\ndatabases:\n  - id: dpg-a\n    name: db\n    unexpressed:\n      connectionPool: pgbouncer\nkeyValues:\n  - id: red-a\n    name: kv\n    unexpressed:\n      persistenceMode: journal_snapshot\n";
+        let s = Snapshot::from_yaml(text, std::path::Path::new("s.yaml")).unwrap();
+        assert_eq!(s.version, SNAPSHOT_VERSION);
+        assert_eq!(
+            s.services[0].maintenance_mode,
+            Some(MaintenanceMode {
+                enabled: true,
+                uri: None
+            })
+        );
+        assert!(s.services[0].unexpressed.is_empty());
+        assert_eq!(s.databases[0].connection_pool.as_deref(), Some("pgbouncer"));
+        assert!(s.databases[0].unexpressed.is_empty());
+        assert_eq!(
+            s.key_values[0].persistence_mode.as_deref(),
+            Some("journal-snapshot")
+        );
+        assert!(s.key_values[0].unexpressed.is_empty());
+        let again = Snapshot::from_yaml(&s.to_yaml(), std::path::Path::new("s.yaml")).unwrap();
+        assert_eq!(again, s);
+    }
 
     #[test]
     fn each_resource_kind_has_its_own_plans() {

@@ -309,6 +309,13 @@ fn select(
             }),
         }
     }
+    // What the snapshot listed but could not model (a service type with no Blueprint
+    // form, a preview instance) is reported with the reason, never dropped silently.
+    not_copied.extend(snapshot.skipped.iter().map(|k| NotCopied {
+        kind: k.kind.map_or("resource", ResourceKind::as_str),
+        name: k.name.clone(),
+        reason: k.reason.clone(),
+    }));
     (copied, not_copied)
 }
 
@@ -472,8 +479,12 @@ fn applies(field: &str, t: Target) -> bool {
                 | "postgresMajorVersion"
                 | "databaseName"
                 | "user"
+                | "connectionPool"
         ),
-        Target::KeyValue => matches!(field, "plan" | "region" | "ipAllowList" | "maxmemoryPolicy"),
+        Target::KeyValue => matches!(
+            field,
+            "plan" | "region" | "ipAllowList" | "maxmemoryPolicy" | "persistenceMode"
+        ),
         Target::Service(kind, docker, image) => {
             let server = kind.is_server();
             match field {
@@ -482,7 +493,9 @@ fn applies(field: &str, t: Target) -> bool {
                 | "scaling"
                 | "disk"
                 | "maxShutdownDelaySeconds"
-                | "preDeployCommand" => server,
+                | "maintenanceMode" => server,
+                // Every kind since Render's Blueprint schema of September 2026.
+                "preDeployCommand" => true,
                 "repo" | "branch" | "rootDir" | "buildFilter" | "autoDeployTrigger" => !image,
                 "buildCommand" => !docker,
                 "startCommand" => !docker && kind != Static,
@@ -491,7 +504,7 @@ fn applies(field: &str, t: Target) -> bool {
                 "image" => image,
                 "healthCheckPath" => kind == Web,
                 "domains" | "ipAllowList" => matches!(kind, Web | Static),
-                "renderSubdomainPolicy" => kind == Web,
+                "renderSubdomainPolicy" => matches!(kind, Web | Static),
                 "previews" => kind != Cron,
                 "schedule" => kind == Cron,
                 "staticPublishPath" | "headers" | "routes" => kind == Static,
@@ -534,7 +547,8 @@ fn set_fields(o: &Overrides) -> Vec<&'static str> {
        render_subdomain_policy => "renderSubdomainPolicy", ip_allow_list => "ipAllowList", disk_size_gb => "diskSizeGB",
        storage_autoscaling_enabled => "storageAutoscalingEnabled", high_availability => "highAvailability",
        read_replicas => "readReplicas", postgres_major_version => "postgresMajorVersion", database_name => "databaseName",
-       user => "user", maxmemory_policy => "maxmemoryPolicy");
+       user => "user", maxmemory_policy => "maxmemoryPolicy", persistence_mode => "persistenceMode",
+       connection_pool => "connectionPool", maintenance_mode => "maintenanceMode");
     v
 }
 
@@ -782,9 +796,7 @@ fn services(
                 s.domains.clear();
             }
         }
-        if s.kind == ServiceKind::Static {
-            keep_production_out_of_rules(&mut s, prod, overlay, production, changes);
-        }
+        keep_production_out_of_rules(&mut s, prod, overlay, production, changes);
         out.push((prod.name.clone(), s));
     }
     for field in default_fields {
@@ -948,6 +960,28 @@ fn apply_service_overrides(
             .collect();
         rec.set("routes", &mut s.routes, list);
     }
+    if let Some(m) = &o.maintenance_mode {
+        if let Some(u) = &m.uri
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            p.at(
+                &format!("{path}.maintenanceMode.uri"),
+                format!("`{u}` is not an absolute URL"),
+                Some(
+                    "write the page's full address, e.g. https://status.example.com/maintenance"
+                        .into(),
+                ),
+            );
+        }
+        rec.set(
+            "maintenanceMode",
+            &mut s.maintenance_mode,
+            Some(model::MaintenanceMode {
+                enabled: m.enabled,
+                uri: m.uri.clone().filter(|u| !u.is_empty()),
+            }),
+        );
+    }
     if let Some(v) = o.render_subdomain_policy {
         let v = match v {
             spec::SubdomainPolicy::Enabled => "enabled",
@@ -961,9 +995,10 @@ fn apply_service_overrides(
     }
 }
 
-/// Static-site headers and routes that name production (a custom domain, a host) are not
-/// copied unless the overlay sets the list: staging must not send its visitors to
-/// production. Each one left out is reported with the override that brings it back.
+/// Static-site headers and routes, and a maintenance page, that name production (a custom
+/// domain, a host) are not copied unless the overlay sets them: staging must not send its
+/// visitors to production. Each one left out is reported with the override that brings it
+/// back.
 fn keep_production_out_of_rules(
     s: &mut model::Service,
     prod: &model::Service,
@@ -1009,6 +1044,22 @@ fn keep_production_out_of_rules(
                 )),
             });
         }
+    }
+    if s.maintenance_mode == prod.maintenance_mode
+        && let Some(m) = &mut s.maintenance_mode
+        && let Some(w) = m.uri.as_deref().and_then(|u| names_production(&[u]))
+    {
+        let before = m.clone();
+        m.uri = None;
+        changes.push(Change {
+            resource: s.name.clone(),
+            field: "maintenanceMode".into(),
+            production: shown(&before),
+            cause: Cause::auto(format!(
+                "left out the maintenance page, which names production ({w}); set resources.{}.maintenanceMode for a staging one",
+                prod.name
+            )),
+        });
     }
     if overrides.is_none_or(|o| o.routes.is_none()) {
         let before = s.routes.clone();
@@ -1204,6 +1255,14 @@ fn databases(
                 ($($field:ident => $name:literal),*) => { $( if let Some(v) = &o.$field { rec.set($name, &mut d.$field, Some(v.clone())); } )* };
             }
             opt_string!(postgres_major_version => "postgresMajorVersion", database_name => "databaseName", user => "user");
+            if let Some(v) = o.connection_pool {
+                rec.set(
+                    "connectionPool",
+                    &mut d.connection_pool,
+                    Some(v.as_str().to_string()),
+                );
+                d.unexpressed.connection_pool = None;
+            }
         }
         // A new staging database cannot be created on a legacy plan or a plan with no
         // Blueprint spelling: map to the current plan of the same size.
@@ -1309,6 +1368,14 @@ fn key_values(
                 )
             {
                 rec.set("maxmemoryPolicy", &mut k.maxmemory_policy, Some(v.clone()));
+            }
+            if let Some(v) = o.persistence_mode {
+                rec.set(
+                    "persistenceMode",
+                    &mut k.persistence_mode,
+                    Some(v.as_str().to_string()),
+                );
+                k.unexpressed.persistence_mode = None;
             }
         }
         if let Some(api) = k.api_plan.take() {

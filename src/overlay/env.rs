@@ -598,9 +598,10 @@ fn initial<'s>(owner: Owner, v: &'s model::EnvVar, snapshot: &Snapshot, names: &
     slot
 }
 
-/// A Blueprint reference gives only a resource's internal connection string and host.
-/// A production value that used the external (or pooled) form is rewired to the internal
-/// form when the service runs in the resource's region; otherwise the operator provides it.
+/// A Blueprint reference gives a resource's internal connection string, pooled connection
+/// string and host. A production value that used an external form is rewired to the
+/// internal one when the service runs in the resource's region; otherwise the operator
+/// provides it.
 fn internal_form(
     r: &model::Reference,
     owner: Owner,
@@ -609,9 +610,7 @@ fn internal_form(
     let internal = match r.property.as_str() {
         "externalConnectionString" => "connectionString",
         "externalHost" => "host",
-        "connectionPoolString" | "externalConnectionPoolString" => {
-            return Err("a Blueprint cannot reference a connection pool".into());
-        }
+        "externalConnectionPoolString" => "connectionPoolString",
         _ => return Ok(r.clone()),
     };
     let target_region = match r.resource {

@@ -258,6 +258,10 @@ pub enum StepKind {
     ManagedElsewhere,
     /// A value that only partly pointed at production.
     PartialRewire,
+    /// Maintenance mode copied on from production.
+    MaintenanceOn,
+    /// Production resources the snapshot lists but does not copy, or cannot read.
+    NotCopied,
 }
 
 impl StepKind {
@@ -278,6 +282,8 @@ impl StepKind {
             StepKind::Unexpressed => "Production settings a Blueprint cannot express",
             StepKind::ManagedElsewhere => "Resources managed by another Blueprint",
             StepKind::PartialRewire => "Values that only partly pointed at production",
+            StepKind::MaintenanceOn => "Maintenance mode copied on from production",
+            StepKind::NotCopied => "Production resources not copied",
         }
     }
 }

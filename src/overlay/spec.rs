@@ -256,6 +256,59 @@ pub struct Overrides {
     /// Key Value eviction policy (`allkeys-lru`, `noeviction`, …).
     #[serde(default)]
     pub maxmemory_policy: Option<String>,
+    /// Key Value persistence: how data is saved to disk.
+    #[serde(default)]
+    pub persistence_mode: Option<PersistenceMode>,
+    /// Postgres connection pool in front of the database.
+    #[serde(default)]
+    pub connection_pool: Option<ConnectionPool>,
+    /// Maintenance mode (web services, private services, workers). Production's is copied;
+    /// `enabled: false` lets staging serve while production shows its maintenance page.
+    #[serde(default)]
+    pub maintenance_mode: Option<MaintenanceModeSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PersistenceMode {
+    JournalSnapshot,
+    Snapshot,
+    Off,
+}
+
+impl PersistenceMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersistenceMode::JournalSnapshot => "journal-snapshot",
+            PersistenceMode::Snapshot => "snapshot",
+            PersistenceMode::Off => "off",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionPool {
+    Pgbouncer,
+    None,
+}
+
+impl ConnectionPool {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionPool::Pgbouncer => "pgbouncer",
+            ConnectionPool::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceModeSpec {
+    pub enabled: bool,
+    /// An absolute URL for a custom maintenance page; without it, Render's default page.
+    #[serde(default)]
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

@@ -70,16 +70,20 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
             ));
         }
         let u = &svc.unexpressed;
-        if let Some(m) = &u.maintenance_mode {
+        if svc.maintenance_mode.as_ref().is_some_and(|m| m.enabled)
+            && !staging.changes.iter().any(|c| {
+                &c.resource == name
+                    && c.field == "maintenanceMode"
+                    && !matches!(c.cause, Cause::Automatic { .. })
+            })
+        {
             steps.push(step(
-                StepKind::Unexpressed,
+                StepKind::MaintenanceOn,
                 name,
+                "production is in maintenance mode, so staging starts in it too".into(),
                 format!(
-                    "production has maintenance mode {}",
-                    if m.enabled { "on" } else { "off" }
-                ),
-                format!(
-                    "Dashboard → {name} → Settings → Maintenance Mode, if staging should match"
+                    "to serve staging, set resources.{}.maintenanceMode: {{enabled: false}} (or defaults.services.maintenanceMode); Dashboard → {name} → Settings → Maintenance Mode turns it off until the next sync",
+                    s.production_name
                 ),
             ));
         }
@@ -114,16 +118,6 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
                 format!("production internal routing {r}"),
                 "set when creating the service (API only)".into(),
             ));
-        }
-        if svc.kind == crate::model::ServiceKind::Static
-            && let Some(policy) = &svc.render_subdomain_policy
-        {
-            steps.push(step(
-                    StepKind::Unexpressed,
-                    name,
-                    format!("production's onrender.com subdomain policy is {policy} (Render's Blueprint schema has no field for it on static sites)"),
-                    format!("Dashboard → {name} → Settings → Render Subdomain"),
-                ));
         }
         if !svc.routes.is_empty() || !svc.headers.is_empty() {
             steps.push(step(
@@ -197,7 +191,9 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
             steps.push(step(
                 StepKind::Unexpressed,
                 name,
-                format!("production connection pooling: {pool}"),
+                format!(
+                    "production connection pooling: {pool} (the Blueprint has no spelling for it)"
+                ),
                 format!("Dashboard → {name} → Connection Pooling"),
             ));
         }
@@ -230,7 +226,7 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
                 &kv.name,
                 format!("production persistence mode {mode}"),
                 format!(
-                    "Dashboard → {} → Persistence (no field in the Blueprint schema)",
+                    "Dashboard → {} → Persistence (the Blueprint has no spelling for this mode)",
                     kv.name
                 ),
             ));
@@ -273,5 +269,13 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
             }
         }
     }
+    // The API version stageprint reads has no list of workflows or of shared build sources
+    // (Blueprint `buildSources`), so a snapshot cannot see them.
+    steps.push(step(
+        StepKind::NotCopied,
+        "workflows and build sources",
+        "the Render API does not list workflows or shared build sources, so the snapshot has none".into(),
+        "if production has any, add them to the staging Blueprint by hand (type: workflow, buildSources)".into(),
+    ));
     staging.manual_steps.extend(steps);
 }

@@ -64,6 +64,7 @@ const SERVICE_FIELDS: &[&str] = &[
     "buildFilter",
     "disk",
     "maxShutdownDelaySeconds",
+    "maintenanceMode",
     "previews",
     "domains",
     "renderSubdomainPolicy",
@@ -71,6 +72,7 @@ const SERVICE_FIELDS: &[&str] = &[
     "headers",
     "routes",
     "maxmemoryPolicy",
+    "persistenceMode",
 ];
 const DATABASE_FIELDS: &[&str] = &["highAvailability", "ipAllowList", "readReplicas"];
 
@@ -96,6 +98,7 @@ struct Service {
     build_filter: Option<model::BuildFilter>,
     disk: Option<Disk>,
     max_shutdown_delay_seconds: Option<u32>,
+    maintenance_mode: Option<Maintenance>,
     previews: Option<String>,
     domains: Option<Vec<String>>,
     render_subdomain_policy: Option<String>,
@@ -104,11 +107,18 @@ struct Service {
     routes: Option<Vec<model::Route>>,
     env_vars: Option<Vec<EnvVar>>,
     maxmemory_policy: Option<String>,
+    persistence_mode: Option<String>,
     notes: Notes,
 }
 
 // Template context copies of model types: every field present (`none` when absent), so
 // strict undefined-variable checking never trips on an optional field.
+#[derive(Debug, Serialize)]
+struct Maintenance {
+    enabled: bool,
+    uri: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Scaling {
@@ -398,6 +408,14 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
             size_gb: d.size_gb,
         }),
         max_shutdown_delay_seconds: svc.max_shutdown_delay_seconds.filter(|_| server),
+        maintenance_mode: svc
+            .maintenance_mode
+            .as_ref()
+            .filter(|_| server)
+            .map(|m| Maintenance {
+                enabled: m.enabled,
+                uri: m.uri.clone(),
+            }),
         // Services take `manual` or `automatic`; leaving the field out turns previews off.
         previews: svc
             .previews
@@ -406,12 +424,8 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         // Always written for web services and static sites: an empty list states that
         // staging claims no custom domain.
         domains: web_like.then(|| svc.domains.clone()),
-        // Render's schema has the policy for web services only; steps.rs reports a static
-        // site's as a manual step.
-        render_subdomain_policy: svc
-            .render_subdomain_policy
-            .clone()
-            .filter(|_| svc.kind == ServiceKind::Web),
+        // Web services and, since Render's schema of September 2026, static sites.
+        render_subdomain_policy: svc.render_subdomain_policy.clone().filter(|_| web_like),
         ip_allow_list: svc
             .ip_allow_list
             .as_deref()
@@ -421,6 +435,7 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         routes: is_static.then(|| svc.routes.clone()),
         env_vars: Some(env_vars),
         maxmemory_policy: None,
+        persistence_mode: None,
         notes: comments.notes(name, SERVICE_FIELDS),
     }
 }
@@ -445,6 +460,7 @@ fn key_value(k: &StagingKeyValue, comments: &Comments) -> Service {
         build_filter: None,
         disk: None,
         max_shutdown_delay_seconds: None,
+        maintenance_mode: None,
         previews: None,
         domains: None,
         render_subdomain_policy: None,
@@ -454,6 +470,7 @@ fn key_value(k: &StagingKeyValue, comments: &Comments) -> Service {
         routes: None,
         env_vars: None,
         maxmemory_policy: kv.maxmemory_policy.clone(),
+        persistence_mode: kv.persistence_mode.clone(),
         notes: comments.notes(&kv.name, SERVICE_FIELDS),
     }
 }
@@ -484,6 +501,7 @@ fn database(d: &StagingDatabase, comments: &Comments) -> Database {
             db.storage_autoscaling_enabled.map(|b| b.to_string()),
             false,
         ),
+        comments.scalar(name, "connectionPool", db.connection_pool.clone(), true),
     ]
     .into_iter()
     .flatten()
@@ -663,6 +681,16 @@ fn service_value(s: &Service) -> Value {
     );
     put(
         &mut m,
+        "maintenanceMode",
+        s.maintenance_mode.as_ref().map(|mm| {
+            let mut n = Map::new();
+            n.insert("enabled".into(), mm.enabled.into());
+            put(&mut n, "uri", mm.uri.clone().map(Value::from));
+            Value::Object(n)
+        }),
+    );
+    put(
+        &mut m,
         "previews",
         s.previews.as_ref().map(|g| json!({ "generation": g })),
     );
@@ -698,6 +726,11 @@ fn service_value(s: &Service) -> Value {
         &mut m,
         "maxmemoryPolicy",
         s.maxmemory_policy.clone().map(Value::from),
+    );
+    put(
+        &mut m,
+        "persistenceMode",
+        s.persistence_mode.clone().map(Value::from),
     );
     Value::Object(m)
 }

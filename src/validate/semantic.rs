@@ -955,6 +955,16 @@ impl Checker<'_> {
         }
         if let Some(name) = db.get("name").and_then(Value::as_str) {
             self.reference(r, &child_key(&rpath, "name"), Target::Database, name, index);
+            if db.get("property").and_then(Value::as_str) == Some("connectionPoolString")
+                && index.unpooled.contains(name)
+            {
+                self.warn(
+                    "reference",
+                    &child_key(&rpath, "property"),
+                    format!("database `{name}` is declared with `connectionPool: none`, so it has no pooled connection string"),
+                )
+                .hint = Some("set `connectionPool: pgbouncer` on the database, or use `property: connectionString`".into());
+            }
         }
     }
 
@@ -1184,6 +1194,8 @@ struct Index {
     services: BTreeMap<String, Vec<Entry>>,
     databases: BTreeMap<String, Vec<Entry>>,
     groups: BTreeMap<String, Vec<Entry>>,
+    /// Databases (and their replicas) declared with `connectionPool: none`.
+    unpooled: BTreeSet<String>,
 }
 
 impl Index {
@@ -1192,6 +1204,7 @@ impl Index {
             services: BTreeMap::new(),
             databases: BTreeMap::new(),
             groups: BTreeMap::new(),
+            unpooled: BTreeSet::new(),
         };
         let plain = |scope: &Scope| Entry {
             scope: scope.clone(),
@@ -1203,6 +1216,10 @@ impl Index {
             let Some(name) = r.name() else { continue };
             match r.kind {
                 Kind::Database => {
+                    let unpooled = r.str("connectionPool") == Some("none");
+                    if unpooled {
+                        idx.unpooled.insert(name.to_string());
+                    }
                     idx.databases
                         .entry(name.to_string())
                         .or_default()
@@ -1213,6 +1230,9 @@ impl Index {
                                 .entry(n.to_string())
                                 .or_default()
                                 .push(plain(&r.scope));
+                            if unpooled {
+                                idx.unpooled.insert(n.to_string());
+                            }
                         }
                     }
                 }
