@@ -23,7 +23,8 @@ Workflow:
   stageprint snapshot            read production into generated/production.snapshot.yaml
   stageprint generate            write generated/staging/ from the snapshot and overlay
   stageprint generate --check    in CI: fail (exit 2) when generated/ is stale
-  stageprint validate            check a Blueprint against the schema and semantic rules";
+  stageprint validate            check a Blueprint against the schema and semantic rules
+  stageprint secrets push        after a sync: set staging's operator-provided secrets";
 
 #[derive(Debug, Parser)]
 #[command(name = "stageprint", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -69,11 +70,54 @@ shows in the snapshot's diff without its value.")]
   stageprint validate --against-production   # and check isolation against the configured snapshot
   stageprint validate --against-snapshot generated/production.snapshot.yaml generated/staging/render.yaml")]
     Validate(ValidateArgs),
+
+    /// Secrets staging needs after a sync; the one command that writes to Render.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Set the operator-provided keys and secret files on the live staging resources.
+    #[command(after_help = "Examples:
+  stageprint secrets push --env staging --from staging.env            # dry run: what would change
+  stageprint secrets push --env staging --from staging.env --apply    # write
+  op read op://vault/staging-env | stageprint secrets push --env staging --from - --apply
+
+The file is dotenv (KEY=value; no $VAR expansion) or JSON ({\"KEY\": \"value\"}, or
+{\"<staging resource>\": {\"KEY\": \"value\"}} for one resource). A secret file is the key
+file:NAME. Only the keys `stageprint generate` lists as operator-provided for the
+environment are accepted; any other key refuses the whole push before anything is sent.
+A staging resource whose id, name, slug or address belongs to production in the snapshot
+refuses the whole push too. Keys are printed, values never: not in output, logs or errors.
+
+Exit codes: 0 every listed key is set (or would be); 2 keys missing from the file or
+resources not found (not synced yet); 1 refused, or a write failed (the keys that were set
+are listed; running the command again finishes the job).")]
+    Push(SecretsPushArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct SnapshotArgs {
-    /// Workspace (owner) id to read; defaults to production.owner in the config.
+pub struct SecretsPushArgs {
+    /// The environment whose secrets to push (a key of `environments`); needed when the
+    /// config has several.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// The secrets: a dotenv or JSON file, or `-` for standard input. Read once.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Write. Without it, print what would be set or changed and write nothing.
+    #[arg(long)]
+    pub apply: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// How to reach the Render API; shared by the commands that use it.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Workspace (owner) id: the one to read for `snapshot`, the one staging lives in for
+    /// `secrets push`; defaults to production.owner in the config.
     #[arg(long, value_name = "ID")]
     pub owner: Option<String>,
     /// Read the API key from this file instead of RENDER_API_KEY.
@@ -82,6 +126,12 @@ pub struct SnapshotArgs {
     /// Render API base URL. Plain http:// is refused unless the host is loopback.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
     /// Where to write the snapshot; defaults to `snapshot` in the config.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
@@ -156,9 +206,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Snapshot(a) => commands::snapshot::run(
             &global,
             commands::snapshot::Options {
-                owner: a.owner,
-                api_key_file: a.api_key_file,
-                api_url: a.api_url,
+                owner: a.api.owner,
+                api_key_file: a.api.api_key_file,
+                api_url: a.api.api_url,
                 out: a.out,
                 concurrency: a.concurrency,
                 explain_secrets: a.explain_secrets,
@@ -190,6 +240,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
                 against_snapshot: a.against_snapshot,
                 against_production: a.against_production,
+            },
+        ),
+        Command::Secrets(SecretsCommand::Push(a)) => commands::secrets::push(
+            &global,
+            commands::secrets::PushOptions {
+                environment: a.environment,
+                from: a.from,
+                apply: a.apply,
+                owner: a.api.owner,
+                api_key_file: a.api.api_key_file,
+                api_url: a.api.api_url,
             },
         ),
     }

@@ -2,6 +2,7 @@
 //! (exit 1) propagate as `anyhow::Error` with context naming the file or endpoint.
 
 pub mod generate;
+pub mod secrets;
 pub mod snapshot;
 pub mod validate;
 
@@ -23,6 +24,15 @@ impl Exit {
             Exit::Findings => 2,
         }
     }
+}
+
+/// The workspace id a command works in: the one given, else production's from the config.
+pub fn workspace_id(given: Option<&str>, config: &crate::config::Config) -> anyhow::Result<String> {
+    let owner = given.unwrap_or(&config.file.production.owner).to_string();
+    if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
+        anyhow::bail!("workspace id `{owner}` must start with `tea-` (team) or `usr-` (personal)");
+    }
+    Ok(owner)
 }
 
 /// Options every command shares.

@@ -34,13 +34,7 @@ pub struct Options {
 pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
     let config = Config::load(&global.config)?;
     let api = &config.file.api;
-    let owner = options
-        .owner
-        .clone()
-        .unwrap_or_else(|| config.file.production.owner.clone());
-    if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
-        bail!("workspace id `{owner}` must start with `tea-` (team) or `usr-` (personal)");
-    }
+    let owner = super::workspace_id(options.owner.as_deref(), &config)?;
     let concurrency = options.concurrency.unwrap_or(api.concurrency);
     if !(1..=64).contains(&concurrency) {
         bail!("--concurrency must be between 1 and 64 (got {concurrency})");
@@ -145,7 +139,7 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
 
 /// The key from `--api-key-file`, else from `RENDER_API_KEY`. Messages name where the key
 /// came from, never the key.
-fn api_key(file: Option<&Path>) -> anyhow::Result<ApiKey> {
+pub(crate) fn api_key(file: Option<&Path>) -> anyhow::Result<ApiKey> {
     let (text, source) = match file {
         Some(p) => (
             std::fs::read_to_string(p)

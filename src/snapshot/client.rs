@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
@@ -314,6 +314,8 @@ pub struct Client {
     auth: HeaderValue,
     permits: Semaphore,
     pacer: Pacer,
+    /// Writes have a budget of their own, apart from the GET budget.
+    write_pacer: Pacer,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_pages: usize,
     pub stats: Arc<Stats>,
@@ -346,6 +348,7 @@ impl Client {
             auth: key.header(),
             permits: Semaphore::new(settings.concurrency.clamp(1, 64)),
             pacer: Pacer::new(settings.headroom),
+            write_pacer: Pacer::new(settings.headroom),
             retry: settings.retry.clone(),
             max_pages: settings.max_pages,
             stats,
@@ -367,14 +370,31 @@ impl Client {
         endpoint: &Endpoint,
     ) -> Result<Fetched<T>, RequestError> {
         retry::with_retries(&self.retry, &self.stats, endpoint, |attempt| {
-            self.get_once(endpoint, attempt)
+            self.request_once(endpoint, None, attempt)
         })
         .await
     }
 
-    async fn get_once<T: DeserializeOwned>(
+    /// PUT a JSON body and decode the answer. A PUT sets a value, so sending it again
+    /// after a failed attempt is safe and is retried like a GET. The body may hold secrets:
+    /// it is never logged, and no error repeats it.
+    pub async fn put<T: DeserializeOwned>(
         &self,
         endpoint: &Endpoint,
+        body: &serde_json::Value,
+    ) -> Result<Fetched<T>, RequestError> {
+        let bytes = serde_json::to_vec(body).expect("a JSON value serialises");
+        retry::with_retries(&self.retry, &self.stats, endpoint, |attempt| {
+            self.request_once(endpoint, Some(&bytes), attempt)
+        })
+        .await
+    }
+
+    /// One attempt: a GET, or a PUT of `body`.
+    async fn request_once<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        body: Option<&[u8]>,
         attempt: u32,
     ) -> Result<Fetched<T>, RequestError> {
         let _permit = self
@@ -382,12 +402,23 @@ impl Client {
             .acquire()
             .await
             .expect("the semaphore is never closed");
-        let ticket = self.pacer.acquire().await;
+        let pacer = if body.is_some() {
+            &self.write_pacer
+        } else {
+            &self.pacer
+        };
+        let ticket = pacer.acquire().await;
         Stats::bump(&self.stats.requests);
         let started = Instant::now();
-        let sent = self
-            .http
-            .get(endpoint.url(&self.base))
+        let request = match body {
+            None => self.http.get(endpoint.url(&self.base)),
+            Some(b) => self
+                .http
+                .put(endpoint.url(&self.base))
+                .header(CONTENT_TYPE, "application/json")
+                .body(b.to_vec()),
+        };
+        let sent = request
             .header(AUTHORIZATION, self.auth.clone())
             .send()
             .await;

@@ -15,6 +15,8 @@ pub struct Request {
     pub path: String,
     pub query: String,
     pub headers: Vec<(String, String)>,
+    /// The body of a PUT; empty for GETs.
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -140,17 +142,20 @@ where
             Some((p, q)) => (p.to_string(), q.to_string()),
             None => (target.clone(), String::new()),
         };
-        let request = Request {
+        let mut request = Request {
             method,
             path,
             query,
             headers,
+            body: Vec::new(),
         };
-        // Requests this API takes carry no body, but drain one so the stream stays in step.
         let length: usize = request
             .header("content-length")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        if length > 8 * 1024 * 1024 {
+            return;
+        }
         while buf.len() < length {
             let mut chunk = [0u8; 4096];
             match stream.read(&mut chunk).await {
@@ -158,7 +163,7 @@ where
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         }
-        buf.drain(..length);
+        request.body = buf.drain(..length).collect();
         let close = request
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));

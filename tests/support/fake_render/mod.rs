@@ -121,6 +121,7 @@ impl Default for Settings {
 /// One request as served.
 #[derive(Debug, Clone)]
 pub struct Served {
+    pub method: String,
     pub path: String,
     pub query: String,
     pub status: u16,
@@ -142,7 +143,8 @@ pub struct Counts {
 }
 
 struct Shared {
-    ws: Workspace,
+    /// Written to by PUTs, so that a later GET sees what was set.
+    ws: Mutex<Workspace>,
     key: String,
     latency: Duration,
     budget: Budget,
@@ -180,7 +182,7 @@ impl FakeRender {
             .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
-            ws,
+            ws: Mutex::new(ws),
             key: settings.api_key,
             latency: settings.latency,
             budget: settings.budget,
@@ -222,6 +224,23 @@ impl FakeRender {
     pub fn spend(&self, n: u64) {
         let mut w = self.shared.current_window();
         w.1 = (w.1 + n).min(self.shared.budget.limit);
+    }
+
+    /// The workspace as it is now, with every PUT applied.
+    pub fn workspace(&self) -> Workspace {
+        self.shared.ws.lock().unwrap().clone()
+    }
+
+    /// Requests that were not GETs, as `METHOD path`.
+    pub fn writes(&self) -> Vec<String> {
+        self.shared
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.method != "GET")
+            .map(|s| format!("{} {} {}", s.method, s.path, s.status))
+            .collect()
     }
 
     pub fn served(&self) -> Vec<Served> {
@@ -296,6 +315,7 @@ async fn handle(s: &Shared, req: Request) -> Reply {
     ));
     let body = (s.record && reply.delivery == Delivery::Whole).then(|| reply.body.clone());
     s.log.lock().unwrap().push(Served {
+        method: req.method.clone(),
         path: req.path.clone(),
         query: req.query.clone(),
         status: reply.status,
@@ -320,7 +340,7 @@ fn error(status: u16, message: &str) -> Reply {
 }
 
 fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
-    if req.method != "GET" {
+    if req.method != "GET" && req.method != "PUT" {
         return error(405, "method not allowed");
     }
     let expected = format!("Bearer {}", s.key);
@@ -329,8 +349,9 @@ fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
         rate_headers(s, &mut r, false);
         return r;
     }
-    // Count against the window's budget; a spent budget answers 429 uncounted.
-    let admitted = {
+    // Count GETs against the window's budget (writes have a budget of their own, which
+    // this fake does not limit); a spent budget answers 429 uncounted.
+    let admitted = req.method != "GET" || {
         let mut w = s.current_window();
         if w.1 < s.budget.limit {
             w.1 += 1;
@@ -562,7 +583,10 @@ fn not_found(id: &str) -> Reply {
 }
 
 fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
-    let ws = &s.ws;
+    if req.method == "PUT" {
+        return write(&mut s.ws.lock().unwrap(), req);
+    }
+    let ws = &*s.ws.lock().unwrap();
     let Some(path) = req.path.strip_prefix("/v1") else {
         return error(404, "not found");
     };
@@ -584,6 +608,7 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
                 .services
                 .iter()
                 .filter(|v| owner_ok(v))
+                .filter(|v| filter_allows(req, "name", v["name"].as_str()))
                 .filter(|v| filter_allows(req, "type", v["type"].as_str()))
                 .filter(|v| previews || v["serviceDetails"].get("parentServer").is_none())
                 .cloned()
@@ -617,6 +642,7 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
             ws.env_groups
                 .iter()
                 .filter(|v| owner_ok(v))
+                .filter(|v| filter_allows(req, "name", v["name"].as_str()))
                 .cloned()
                 .collect(),
             req,
@@ -714,4 +740,58 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
         [_, id, ..] => not_found(id),
         _ => error(404, "not found"),
     }
+}
+
+/// A PUT of an env var (`{value}`) or a secret file (`{content}`) on a service or an env
+/// group: set in the workspace, answered as Render does.
+fn write(ws: &mut Workspace, req: &Request) -> Reply {
+    let Some(path) = req.path.strip_prefix("/v1") else {
+        return error(404, "not found");
+    };
+    let segments: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+        return error(400, "invalid JSON body");
+    };
+    let (field, name_field, list_key) = match segments.as_slice() {
+        [_, _, "env-vars", _] => ("value", "key", "envVars"),
+        [_, _, "secret-files", _] => ("content", "name", "secretFiles"),
+        _ => return error(405, "method not allowed"),
+    };
+    let Some(value) = body[field].as_str() else {
+        return error(400, &format!("{field} is required"));
+    };
+    let (kind, id, name) = (segments[0], segments[1], segments[3]);
+    let entry = json!({ name_field: name, field: value });
+    let upsert = |list: &mut Vec<Value>| match list.iter_mut().find(|v| v[name_field] == name) {
+        Some(v) => *v = entry.clone(),
+        None => list.push(entry.clone()),
+    };
+    match kind {
+        "services" if ws.service(id).is_some() => {
+            let lists = if list_key == "envVars" {
+                &mut ws.env_vars
+            } else {
+                &mut ws.secret_files
+            };
+            upsert(lists.entry(id.to_string()).or_default());
+        }
+        "env-groups" => {
+            let Some(mut detail) = ws.env_group(id) else {
+                return not_found(id);
+            };
+            let mut list = detail[list_key].as_array().cloned().unwrap_or_default();
+            upsert(&mut list);
+            detail[list_key] = Value::Array(list);
+            ws.env_group_details.insert(id.to_string(), detail);
+        }
+        _ => return not_found(id),
+    }
+    json_reply(
+        if list_key == "secretFiles" && kind == "services" {
+            201
+        } else {
+            200
+        },
+        &entry,
+    )
 }
