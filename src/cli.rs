@@ -68,7 +68,8 @@ shows in the snapshot's diff without its value.")]
   stageprint validate path/to/render.yaml
   stageprint validate --format json render.yaml
   stageprint validate --against-production   # and check isolation against the configured snapshot
-  stageprint validate --against-snapshot generated/production.snapshot.yaml generated/staging/render.yaml")]
+  stageprint validate --against-snapshot generated/production.snapshot.yaml generated/staging/render.yaml
+  RENDER_API_KEY=rnd_… stageprint validate --remote   # and ask Render, refusing adoptions")]
     Validate(ValidateArgs),
 
     /// Secrets staging needs after a sync; the one command that writes to Render.
@@ -116,8 +117,8 @@ pub struct SecretsPushArgs {
 /// How to reach the Render API; shared by the commands that use it.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// Workspace (owner) id: the one to read for `snapshot`, the one staging lives in for
-    /// `secrets push`; defaults to production.owner in the config.
+    /// Workspace (owner) id: the one `snapshot` reads, the one staging lives in for
+    /// `secrets push` and `validate --remote`; defaults to production.owner in the config.
     #[arg(long, value_name = "ID")]
     pub owner: Option<String>,
     /// Read the API key from this file instead of RENDER_API_KEY.
@@ -194,6 +195,12 @@ pub struct ValidateArgs {
     /// `snapshot` key), so scripts need not read the config themselves.
     #[arg(long, conflicts_with = "against_snapshot")]
     pub against_production: bool,
+    /// Also send each file to Render (`POST /v1/blueprints/validate`) and merge its errors;
+    /// a resource its first sync would adopt instead of create is an error.
+    #[arg(long)]
+    pub remote: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 /// Parse arguments and run; the returned exit status is the only thing `main` maps.
@@ -240,6 +247,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
                 against_snapshot: a.against_snapshot,
                 against_production: a.against_production,
+                remote: a.remote.then_some(commands::remote::RemoteOptions {
+                    owner: a.api.owner,
+                    api_key_file: a.api.api_key_file,
+                    api_url: a.api.api_url,
+                }),
             },
         ),
         Command::Secrets(SecretsCommand::Push(a)) => commands::secrets::push(

@@ -2,6 +2,7 @@
 //! (exit 1) propagate as `anyhow::Error` with context naming the file or endpoint.
 
 pub mod generate;
+pub mod remote;
 pub mod secrets;
 pub mod snapshot;
 pub mod validate;
@@ -33,6 +34,29 @@ pub fn workspace_id(given: Option<&str>, config: &crate::config::Config) -> anyh
         anyhow::bail!("workspace id `{owner}` must start with `tea-` (team) or `usr-` (personal)");
     }
     Ok(owner)
+}
+
+/// An API client for a command that talks to Render: the key from `--api-key-file` or
+/// `RENDER_API_KEY` (dropped once the client holds it), the URL from `--api-url` or the
+/// config.
+pub fn api_client(
+    config: &crate::config::Config,
+    api_url: Option<&str>,
+    api_key_file: Option<&std::path::Path>,
+    concurrency: usize,
+) -> anyhow::Result<std::sync::Arc<crate::snapshot::client::Client>> {
+    use crate::snapshot::client::{Client, ClientSettings, Stats};
+    use anyhow::Context;
+    let key = snapshot::api_key(api_key_file)?;
+    let settings = ClientSettings {
+        base_url: api_url.map_or_else(|| config.file.api.url.clone(), str::to_string),
+        concurrency,
+        headroom: config.file.api.headroom,
+        ..ClientSettings::default()
+    };
+    let client = Client::new(&settings, &key, std::sync::Arc::new(Stats::default()))
+        .context("setting up the API client (check `api.url` in the config or --api-url)")?;
+    Ok(std::sync::Arc::new(client))
 }
 
 /// Options every command shares.

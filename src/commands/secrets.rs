@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
@@ -16,7 +15,7 @@ use crate::config::Config;
 use crate::model::identity::Production;
 use crate::overlay::{Staging, VarSource};
 use crate::pipeline::Strict;
-use crate::snapshot::client::{Client, ClientSettings, Endpoint, RequestError, Stats};
+use crate::snapshot::client::{Client, Endpoint, RequestError};
 use crate::snapshot::paging;
 use crate::snapshot::wire;
 
@@ -418,21 +417,12 @@ pub fn push(global: &Global, options: PushOptions) -> Result<Exit> {
     }
 
     let owner = super::workspace_id(options.owner.as_deref(), &config)?;
-    let key = super::snapshot::api_key(options.api_key_file.as_deref())?;
-    let settings = ClientSettings {
-        base_url: options
-            .api_url
-            .clone()
-            .unwrap_or_else(|| config.file.api.url.clone()),
-        concurrency: 1,
-        headroom: config.file.api.headroom,
-        ..ClientSettings::default()
-    };
-    let client = Arc::new(
-        Client::new(&settings, &key, Arc::new(Stats::default()))
-            .context("setting up the API client (check `api.url` in the config or --api-url)")?,
-    );
-    drop(key);
+    let client = super::api_client(
+        &config,
+        options.api_url.as_deref(),
+        options.api_key_file.as_deref(),
+        1,
+    )?;
     let production = Production::new(&snapshot);
     let scrub = Scrubber::new(&provided);
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -20,6 +20,8 @@ pub struct Options {
     pub against_snapshot: Option<PathBuf>,
     /// Check isolation against the snapshot the config names.
     pub against_production: bool,
+    /// Also ask Render (`POST /blueprints/validate`) and check its plan for adoptions.
+    pub remote: Option<super::remote::RemoteOptions>,
 }
 
 pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
@@ -59,6 +61,15 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
             allowed,
             fingerprinter.as_ref(),
         )?);
+    }
+    if let Some(remote) = &options.remote {
+        let config = Config::load(&global.config)?;
+        let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let answer = super::remote::check(&paths, &config, remote)?;
+        findings.extend(answer.findings);
+        for note in answer.notes {
+            eprintln!("note: {note}");
+        }
     }
     validate::sort(&mut findings);
 

@@ -385,16 +385,30 @@ impl Client {
     ) -> Result<Fetched<T>, RequestError> {
         let bytes = serde_json::to_vec(body).expect("a JSON value serialises");
         retry::with_retries(&self.retry, &self.stats, endpoint, |attempt| {
-            self.request_once(endpoint, Some(&bytes), attempt)
+            self.request_once(endpoint, Some(Payload::Json(&bytes)), attempt)
         })
         .await
     }
 
-    /// One attempt: a GET, or a PUT of `body`.
+    /// POST a multipart form of text fields and one file, and decode the answer. Used for
+    /// `POST /blueprints/validate`, which creates nothing, so it is retried like a GET.
+    pub async fn post_form<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Result<Fetched<T>, RequestError> {
+        retry::with_retries(&self.retry, &self.stats, endpoint, |attempt| {
+            self.request_once(endpoint, Some(Payload::Form { fields, file }), attempt)
+        })
+        .await
+    }
+
+    /// One attempt: a GET, or a write with its payload.
     async fn request_once<T: DeserializeOwned>(
         &self,
         endpoint: &Endpoint,
-        body: Option<&[u8]>,
+        body: Option<Payload<'_>>,
         attempt: u32,
     ) -> Result<Fetched<T>, RequestError> {
         let _permit = self
@@ -412,11 +426,26 @@ impl Client {
         let started = Instant::now();
         let request = match body {
             None => self.http.get(endpoint.url(&self.base)),
-            Some(b) => self
+            Some(Payload::Json(b)) => self
                 .http
                 .put(endpoint.url(&self.base))
                 .header(CONTENT_TYPE, "application/json")
                 .body(b.to_vec()),
+            Some(Payload::Form {
+                fields,
+                file: (name, file_name, bytes),
+            }) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in fields {
+                    form = form.text(k.to_string(), v.to_string());
+                }
+                form = form.part(
+                    name.to_string(),
+                    reqwest::multipart::Part::bytes(bytes.to_vec())
+                        .file_name(file_name.to_string()),
+                );
+                self.http.post(endpoint.url(&self.base)).multipart(form)
+            }
         };
         let sent = request
             .header(AUTHORIZATION, self.auth.clone())
@@ -498,6 +527,18 @@ impl Client {
         e.retry_after = wait;
         Err(e)
     }
+}
+
+/// What a write sends.
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    /// A JSON body, PUT.
+    Json(&'a [u8]),
+    /// A multipart form, POST: text fields and one file (field name, file name, bytes).
+    Form {
+        fields: &'a [(&'a str, &'a str)],
+        file: (&'a str, &'a str, &'a [u8]),
+    },
 }
 
 /// The largest response body read. A page of Render's API holds at most 100 items and

@@ -1018,3 +1018,44 @@ pub struct RawKeyValue {
     pub key_value: KeyValue,
     pub connection: Option<KeyValueConnectionInfo>,
 }
+
+/// `POST /blueprints/validate`: whether Render accepts a Blueprint, its errors, and what a
+/// sync would create.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BlueprintValidation {
+    #[serde(default)]
+    pub valid: bool,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub errors: Vec<BlueprintValidationError>,
+    #[serde(default)]
+    pub plan: Option<BlueprintPlan>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub struct BlueprintValidationError {
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub column: Option<usize>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The names of the resources a sync would create, by kind.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BlueprintPlan {
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub services: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub databases: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub key_value: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub env_groups: Vec<String>,
+    #[serde(default)]
+    pub total_actions: Option<u64>,
+}

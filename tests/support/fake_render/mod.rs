@@ -91,6 +91,8 @@ pub struct Faults {
     pub status_on: Vec<(String, u16)>,
     /// Only paths starting with one of these get injected faults (all when empty).
     pub only_under: Vec<String>,
+    /// Errors `POST /blueprints/validate` answers with (`valid: false`) whatever it is sent.
+    pub blueprint_errors: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -340,7 +342,7 @@ fn error(status: u16, message: &str) -> Reply {
 }
 
 fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
-    if req.method != "GET" && req.method != "PUT" {
+    if !matches!(req.method.as_str(), "GET" | "PUT" | "POST") {
         return error(405, "method not allowed");
     }
     let expected = format!("Bearer {}", s.key);
@@ -586,6 +588,16 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
     if req.method == "PUT" {
         return write(&mut s.ws.lock().unwrap(), req);
     }
+    if req.method == "POST" {
+        let errors = s.faults.lock().unwrap().blueprint_errors.clone();
+        return if !errors.is_empty() && req.path == "/v1/blueprints/validate" {
+            json_reply(200, &json!({"valid": false, "errors": errors}))
+        } else if req.path == "/v1/blueprints/validate" {
+            validate_blueprint(&s.ws.lock().unwrap(), req)
+        } else {
+            error(405, "method not allowed")
+        };
+    }
     let ws = &*s.ws.lock().unwrap();
     let Some(path) = req.path.strip_prefix("/v1") else {
         return error(404, "not found");
@@ -794,4 +806,91 @@ fn write(ws: &mut Workspace, req: &Request) -> Reply {
         },
         &entry,
     )
+}
+
+/// The parts of a multipart body by field name.
+fn form_fields(req: &Request) -> Option<std::collections::BTreeMap<String, Vec<u8>>> {
+    let boundary = req
+        .header("content-type")?
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"')
+        .to_string();
+    let delimiter = format!("--{boundary}").into_bytes();
+    let body = &req.body;
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + delimiter.len() <= body.len() {
+        if body[i..].starts_with(&delimiter) {
+            starts.push(i);
+            i += delimiter.len();
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for w in starts.windows(2) {
+        let part = &body[w[0] + delimiter.len()..w[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let head_end = part.windows(4).position(|x| x == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&part[..head_end]);
+        let name = head
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("name="))?
+            .split(['\r', '\n'])
+            .next()?
+            .trim_matches('"')
+            .to_string();
+        let content = &part[head_end + 4..];
+        let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        out.insert(name, content.to_vec());
+    }
+    Some(out)
+}
+
+/// `POST /blueprints/validate` as Render answers it: invalid YAML is an error with line and
+/// column; otherwise `valid`, and a plan naming the declared resources that do not exist
+/// yet (those that do would be updated, so Render leaves them out of the plan).
+fn validate_blueprint(ws: &Workspace, req: &Request) -> Reply {
+    let Some(fields) = form_fields(req) else {
+        return error(400, "expected multipart/form-data with ownerId and file");
+    };
+    let (Some(owner), Some(file)) = (fields.get("ownerId"), fields.get("file")) else {
+        return error(400, "ownerId and file are required");
+    };
+    if owner.is_empty() {
+        return error(400, "ownerId is required");
+    }
+    let text = String::from_utf8_lossy(file);
+    let doc =
+        match stageprint::validate::Document::parse(&text, std::path::Path::new("render.yaml")) {
+            Ok(d) => d,
+            Err(e) => {
+                return json_reply(
+                    200,
+                    &json!({"valid": false, "errors": [{
+                        "path": "", "line": e.span.pos.line, "column": e.span.pos.column,
+                        "error": "could not parse the Blueprint"
+                    }]}),
+                );
+            }
+        };
+    let exists = |list: &[Value], name: &str| list.iter().any(|v| v["name"] == name);
+    let mut plan = json!({"services": [], "databases": [], "keyValue": [], "envGroups": []});
+    let mut total = 0;
+    for r in stageprint::validate::blueprint::resources(&doc.value) {
+        let Some(name) = r.name() else { continue };
+        let (list, existing): (&str, &[Value]) = match r.kind {
+            stageprint::validate::blueprint::Kind::Service => ("services", &ws.services),
+            stageprint::validate::blueprint::Kind::KeyValue => ("keyValue", &ws.key_values),
+            stageprint::validate::blueprint::Kind::Database => ("databases", &ws.postgres),
+            stageprint::validate::blueprint::Kind::EnvGroup => ("envGroups", &ws.env_groups),
+        };
+        if !exists(existing, name) {
+            plan[list].as_array_mut().unwrap().push(json!(name));
+            total += 1;
+        }
+    }
+    plan["totalActions"] = json!(total);
+    json_reply(200, &json!({"valid": true, "plan": plan}))
 }
