@@ -24,7 +24,8 @@ Workflow:
   stageprint generate            write generated/staging/ from the snapshot and overlay
   stageprint generate --check    in CI: fail (exit 2) when generated/ is stale
   stageprint validate            check a Blueprint against the schema and semantic rules
-  stageprint secrets push        after a sync: set staging's operator-provided secrets";
+  stageprint secrets push        after a sync: set staging's operator-provided secrets
+  stageprint drift               has production moved since the snapshot?";
 
 #[derive(Debug, Parser)]
 #[command(name = "stageprint", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -72,6 +73,20 @@ shows in the snapshot's diff without its value.")]
   RENDER_API_KEY=rnd_… stageprint validate --remote   # and ask Render, refusing adoptions")]
     Validate(ValidateArgs),
 
+    /// Has production moved since the committed snapshot? Reads production (never writes
+    /// it) and names every resource, field and env var that differs.
+    #[command(after_help = "Examples:
+  RENDER_API_KEY=rnd_… stageprint drift
+  stageprint drift --format markdown > drift.md      # for a pull-request comment
+
+Secret values are never compared or printed: a secret's change shows only when the snapshot
+was taken with STAGEPRINT_FINGERPRINT_KEY set, by its keyed fingerprint.
+This version compares production with the snapshot; it does not read staging.
+
+Exit codes: 0 production matches the snapshot; 2 it has moved (the fix is printed);
+1 it could not be read.")]
+    Drift(DriftArgs),
+
     /// Secrets staging needs after a sync; the one command that writes to Render.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -110,6 +125,15 @@ pub struct SecretsPushArgs {
     /// Write. Without it, print what would be set or changed and write nothing.
     #[arg(long)]
     pub apply: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -240,11 +264,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             &global,
             commands::validate::Options {
                 files: a.files,
-                format: match a.format {
-                    Format::Text => commands::OutputFormat::Text,
-                    Format::Json => commands::OutputFormat::Json,
-                    Format::Markdown => commands::OutputFormat::Markdown,
-                },
+                format: output_format(a.format),
                 against_snapshot: a.against_snapshot,
                 against_production: a.against_production,
                 remote: a.remote.then_some(commands::remote::RemoteOptions {
@@ -252,6 +272,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     api_key_file: a.api.api_key_file,
                     api_url: a.api.api_url,
                 }),
+            },
+        ),
+        Command::Drift(a) => commands::drift::run(
+            &global,
+            commands::drift::Options {
+                format: output_format(a.format),
+                owner: a.api.owner,
+                api_key_file: a.api.api_key_file,
+                api_url: a.api.api_url,
             },
         ),
         Command::Secrets(SecretsCommand::Push(a)) => commands::secrets::push(
@@ -265,5 +294,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 api_url: a.api.api_url,
             },
         ),
+    }
+}
+
+fn output_format(f: Format) -> commands::OutputFormat {
+    match f {
+        Format::Text => commands::OutputFormat::Text,
+        Format::Json => commands::OutputFormat::Json,
+        Format::Markdown => commands::OutputFormat::Markdown,
     }
 }

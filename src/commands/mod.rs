@@ -1,6 +1,7 @@
 //! One module per subcommand. Each takes plain options and returns an [`Exit`]; errors
 //! (exit 1) propagate as `anyhow::Error` with context naming the file or endpoint.
 
+pub mod drift;
 pub mod generate;
 pub mod remote;
 pub mod secrets;

@@ -161,7 +161,7 @@ pub(crate) fn api_key(file: Option<&Path>) -> anyhow::Result<ApiKey> {
 /// `skipped` keeps their identities (id, name, slug, hosts, URL, custom domains) so that
 /// isolation still refuses staging names and values that point at them; they are just
 /// not copied.
-fn leave_out(snap: &mut Snapshot, selection: &Selection) {
+pub(crate) fn leave_out(snap: &mut Snapshot, selection: &Selection) {
     fn take<T>(
         items: &mut Vec<T>,
         skipped: &mut Vec<Skipped>,

@@ -1,0 +1,373 @@
+//! `stageprint drift`: has production moved since the committed snapshot? Production is
+//! read again (in memory, never written), normalised the same way, and compared with
+//! `generated/production.snapshot.yaml` resource by resource, field by field and env var
+//! by env var. Secret values are never compared or shown: a secret's change shows only
+//! through its keyed fingerprint.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Exit, Global, OutputFormat};
+use crate::config::Config;
+use crate::model::{self, ConvertOptions, EnvVar, Snapshot};
+use crate::secrets::{Classifier, Fingerprinter};
+use crate::snapshot::{self, Selection};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub format: OutputFormat,
+    pub owner: Option<String>,
+    pub api_key_file: Option<std::path::PathBuf>,
+    pub api_url: Option<String>,
+}
+
+/// One difference between production now and the committed snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drift {
+    /// `service`, `database`, `key value`, `env group`.
+    pub kind: &'static str,
+    pub resource: String,
+    /// `added`, `removed`, `renamed`, `changed`, `env var added`, ….
+    pub what: String,
+    /// The field or env var key, when the difference is inside a resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Before → after, for fields that are not secret; never an env var value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+pub fn run(global: &Global, options: Options) -> Result<Exit> {
+    let config = Config::load(&global.config)?;
+    let snapshot_path = config.snapshot_path();
+    let committed = super::generate::load_snapshot(&snapshot_path)?;
+    let owner = super::workspace_id(options.owner.as_deref(), &config)?;
+    let client = super::api_client(
+        &config,
+        options.api_url.as_deref(),
+        options.api_key_file.as_deref(),
+        config.file.api.concurrency,
+    )?;
+    let selection = Selection::new(
+        &config.file.production.include,
+        &config.file.production.exclude,
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let walked = runtime
+        .block_on(snapshot::read_workspace(
+            client.clone(),
+            &owner,
+            &selection,
+            Duration::from_secs(config.file.api.deadline_seconds),
+        ))
+        .with_context(|| format!("reading production (workspace {owner}) failed"))?;
+    let classifier = Classifier::new(&config.file.secrets.rules());
+    let fingerprinter = Fingerprinter::from_env();
+    let (mut now, _) = model::normalise(
+        &walked.raw,
+        &ConvertOptions {
+            classifier: &classifier,
+            fingerprinter: fingerprinter.as_ref(),
+        },
+    );
+    drop(walked);
+    super::snapshot::leave_out(&mut now, &selection);
+    now.sort();
+
+    let drifts = compare(&committed, &now);
+    let snapshot_label = snapshot_path.display().to_string();
+    let out = match options.format {
+        OutputFormat::Text => text(&drifts, &snapshot_label),
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "snapshot": snapshot_label,
+                "production": drifts,
+            }))
+            .expect("drift serialises");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Markdown => markdown(&drifts, &snapshot_label),
+    };
+    print!("{out}");
+    Ok(if drifts.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+/// Every difference from `before` (the committed snapshot) to `now`, sorted.
+pub fn compare(before: &Snapshot, now: &Snapshot) -> Vec<Drift> {
+    let mut out = Vec::new();
+    let sections = |s: &Snapshot| -> Vec<(&'static str, Vec<Value>)> {
+        let v = serde_json::to_value(s).expect("a snapshot serialises");
+        [
+            ("service", "services"),
+            ("database", "databases"),
+            ("key value", "keyValues"),
+            ("env group", "envGroups"),
+        ]
+        .into_iter()
+        .map(|(kind, key)| (kind, v[key].as_array().cloned().unwrap_or_default()))
+        .collect()
+    };
+    let env_of = |s: &Snapshot| -> BTreeMap<String, Vec<EnvVar>> {
+        s.services
+            .iter()
+            .map(|x| (x.id.clone(), x.env_vars.clone()))
+            .chain(
+                s.env_groups
+                    .iter()
+                    .map(|g| (g.id.clone(), g.env_vars.clone())),
+            )
+            .collect()
+    };
+    let (env_before, env_now) = (env_of(before), env_of(now));
+    for ((kind, old), (_, new)) in sections(before).into_iter().zip(sections(now)) {
+        let by_id = |list: &[Value]| -> BTreeMap<String, Value> {
+            list.iter()
+                .map(|v| (v["id"].as_str().unwrap_or_default().to_string(), v.clone()))
+                .collect()
+        };
+        let (old, new) = (by_id(&old), by_id(&new));
+        let name = |v: &Value| v["name"].as_str().unwrap_or_default().to_string();
+        let drift =
+            |resource: String, what: &str, field: Option<String>, detail: Option<String>| Drift {
+                kind,
+                resource,
+                what: what.to_string(),
+                field,
+                detail,
+            };
+        for (id, o) in &old {
+            let Some(n) = new.get(id) else {
+                out.push(drift(name(o), "removed", None, None));
+                continue;
+            };
+            if name(o) != name(n) {
+                out.push(drift(
+                    name(n),
+                    "renamed",
+                    None,
+                    Some(format!("{} → {}", name(o), name(n))),
+                ));
+            }
+            let mut fields = Vec::new();
+            diff_fields(o, n, "", &mut fields);
+            for (field, detail) in fields {
+                out.push(drift(name(n), "changed", Some(field), detail));
+            }
+            let empty = Vec::new();
+            let vars = |m: &BTreeMap<String, Vec<EnvVar>>| m.get(id).unwrap_or(&empty).clone();
+            for (what, key) in diff_env(&vars(&env_before), &vars(&env_now)) {
+                out.push(drift(name(n), what, Some(key), None));
+            }
+        }
+        for (id, n) in &new {
+            if !old.contains_key(id) {
+                out.push(drift(name(n), "added", None, None));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Fields that differ, by JSON path, with before → after (the snapshot holds no secret
+/// value, so what it holds can be shown). Env vars and secret files are compared apart.
+fn diff_fields(a: &Value, b: &Value, path: &str, out: &mut Vec<(String, Option<String>)>) {
+    const APART: &[&str] = &["envVars", "secretFiles", "name", "id"];
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                if path.is_empty() && APART.contains(&k.as_str()) {
+                    continue;
+                }
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                diff_fields(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &p,
+                    out,
+                );
+            }
+        }
+        (x, y) if x != y => out.push((
+            path.to_string(),
+            Some(format!("{} → {}", shown(x), shown(y))),
+        )),
+        _ => {}
+    }
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Env vars added, removed or changed, by key. A secret's change is seen only when both
+/// sides carry a keyed fingerprint; its value is never compared.
+fn diff_env(before: &[EnvVar], now: &[EnvVar]) -> Vec<(&'static str, String)> {
+    let map = |v: &[EnvVar]| -> BTreeMap<String, EnvVar> {
+        v.iter().map(|e| (e.key.clone(), e.clone())).collect()
+    };
+    let (a, b) = (map(before), map(now));
+    let mut out = Vec::new();
+    for (k, old) in &a {
+        match b.get(k) {
+            None => out.push(("env var removed", k.clone())),
+            Some(new) => {
+                let changed = match (&old.secret, &new.secret) {
+                    (Some(x), Some(y)) => match (&x.fingerprint, &y.fingerprint) {
+                        (Some(f), Some(g)) => f != g,
+                        _ => false,
+                    },
+                    (None, None) => old.value != new.value,
+                    // Secret on one side only: the value changed shape.
+                    _ => true,
+                };
+                if changed {
+                    let what = if old.secret.is_some() || new.secret.is_some() {
+                        "secret env var changed (fingerprint)"
+                    } else {
+                        "env var changed"
+                    };
+                    out.push((what, k.clone()));
+                }
+            }
+        }
+    }
+    for k in b.keys() {
+        if !a.contains_key(k) {
+            out.push(("env var added", k.clone()));
+        }
+    }
+    out
+}
+
+const FIX: &str =
+    "stageprint snapshot && stageprint generate, then open a pull request with the result";
+
+fn text(drifts: &[Drift], snapshot: &str) -> String {
+    let mut s = String::new();
+    if drifts.is_empty() {
+        s.push_str(&format!("production matches {snapshot}\n"));
+        return s;
+    }
+    s.push_str(&format!(
+        "production has moved since {snapshot}: {} differences\n",
+        drifts.len()
+    ));
+    for d in drifts {
+        s.push_str(&format!("  {} {}: {}", d.kind, d.resource, d.what));
+        if let Some(f) = &d.field {
+            s.push_str(&format!(" {f}"));
+        }
+        if let Some(x) = &d.detail {
+            s.push_str(&format!(" ({x})"));
+        }
+        s.push('\n');
+    }
+    s.push_str(&format!("fix: {FIX}\n"));
+    s
+}
+
+fn markdown(drifts: &[Drift], snapshot: &str) -> String {
+    let esc = |t: &str| t.replace('|', "\\|").replace('`', "'");
+    let mut s = String::from("## Production drift\n\n");
+    if drifts.is_empty() {
+        s.push_str(&format!("Production matches `{snapshot}`.\n"));
+        return s;
+    }
+    s.push_str(&format!(
+        "Production has moved since `{snapshot}`: {} differences.\n\n| resource | kind | what | field | detail |\n| --- | --- | --- | --- | --- |\n",
+        drifts.len()
+    ));
+    for d in drifts {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            esc(&d.resource),
+            d.kind,
+            d.what,
+            d.field.as_deref().map(esc).unwrap_or_default(),
+            d.detail.as_deref().map(esc).unwrap_or_default()
+        ));
+    }
+    s.push_str(&format!("\nFix: `{FIX}`.\n"));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(text: &str) -> Snapshot {
+        Snapshot::from_yaml(text, std::path::Path::new("s.yaml")).unwrap()
+    }
+
+    const BASE: &str = "version: 2\nworkspace: {id: tea-x}\nservices:\n  - id: srv-a\n    name: api\n    kind: web\n    runtime: node\n    autoDeployTrigger: commit\n    plan: starter\n    envVars:\n      - {key: LOG_LEVEL, value: info}\n      - {key: TOKEN, secret: {rule: r, fingerprint: 'hmac:1'}}\n      - {key: OTHER, secret: {rule: r}}\n";
+
+    #[test]
+    fn the_same_production_has_no_drift() {
+        assert!(compare(&snap(BASE), &snap(BASE)).is_empty());
+    }
+
+    #[test]
+    fn each_kind_of_change_is_named_without_secret_values() {
+        let now = BASE
+            .replace("plan: starter", "plan: standard")
+            .replace("value: info", "value: debug")
+            .replace("'hmac:1'", "'hmac:2'")
+            .replace("name: api", "name: api-v2")
+            + "  - id: srv-b\n    name: new\n    kind: worker\n    runtime: node\n    autoDeployTrigger: commit\n";
+        let d = compare(&snap(BASE), &snap(&now));
+        let lines: Vec<String> = d
+            .iter()
+            .map(|d| format!("{} {} {:?} {:?}", d.resource, d.what, d.field, d.detail))
+            .collect();
+        assert!(
+            lines.contains(&"api-v2 renamed None Some(\"api → api-v2\")".to_string()),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.contains(
+                &"api-v2 changed Some(\"plan\") Some(\"starter → standard\")".to_string()
+            ),
+            "{lines:#?}"
+        );
+        assert!(lines.contains(&"api-v2 env var changed Some(\"LOG_LEVEL\") None".to_string()));
+        assert!(lines.contains(
+            &"api-v2 secret env var changed (fingerprint) Some(\"TOKEN\") None".to_string()
+        ));
+        assert!(lines.contains(&"new added None None".to_string()));
+        assert!(
+            !lines.iter().any(|l| l.contains("OTHER")),
+            "no fingerprint, no verdict"
+        );
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("debug") || l.contains("hmac"))
+        );
+        assert_eq!(d.len(), 5, "{lines:#?}");
+    }
+}

@@ -1,0 +1,153 @@
+//! `stageprint drift` through the binary against the fake Render API: production as
+//! recorded matches the committed snapshot; each kind of change, planted one at a time, is
+//! named with its resource and field or key, and no value of a secret is printed.
+
+// Both helper modules include the cross-check module; this test needs the example
+// project of one and the fake API of the other.
+#![allow(clippy::duplicate_mod)]
+
+mod common;
+mod support;
+
+use serde_json::json;
+use support::fake_render::{Background, Settings, Workspace};
+
+const WORKER: &str = "srv-d05lqa6uk2gs73c9ohn0";
+const API: &str = "srv-d05lq8uuk2gs73c9ohe0";
+
+fn production() -> Workspace {
+    Workspace::from_dir(&support::insurance_navigator())
+}
+
+fn drift(ws: Workspace, format: &str) -> (i32, String) {
+    let project = common::example_project();
+    let bg = Background::start(ws, Settings::default());
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
+        .env("RENDER_API_KEY", bg.fake.key())
+        .env_remove("STAGEPRINT_FINGERPRINT_KEY")
+        .current_dir(project.path())
+        .args(["drift", "--format", format, "--api-url"])
+        .arg(bg.fake.url())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for secret in ["fakepgpassword", bg.fake.key(), "cnry"] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} leaked:\n{stdout}\n{stderr}"
+        );
+    }
+    // The committed snapshot is never rewritten by drift.
+    assert_eq!(
+        std::fs::read(project.path().join("generated/production.snapshot.yaml")).unwrap(),
+        std::fs::read(common::root().join("generated/production.snapshot.yaml")).unwrap()
+    );
+    (out.status.code().unwrap(), format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn production_as_recorded_has_no_drift() {
+    let (code, out) = drift(production(), "text");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("production matches"), "{out}");
+}
+
+#[test]
+fn each_planted_change_is_named() {
+    type Plant = fn(&mut Workspace);
+    let cases: [(&str, Plant, &str); 5] = [
+        (
+            "a field",
+            |ws| {
+                // The list and the service's own path both say so, as on Render.
+                for s in ws.services.iter_mut().filter(|s| s["id"] == WORKER) {
+                    s["serviceDetails"]["plan"] = json!("pro");
+                }
+                if let Some(d) = ws.service_details.get_mut(WORKER) {
+                    d["serviceDetails"]["plan"] = json!("pro");
+                }
+            },
+            "insurance-navigator-worker: changed plan (standard → pro)",
+        ),
+        (
+            "an env var added",
+            |ws| {
+                ws.env_vars
+                    .get_mut(WORKER)
+                    .unwrap()
+                    .push(json!({"key": "FEATURE_X", "value": "on"}));
+            },
+            "insurance-navigator-worker: env var added FEATURE_X",
+        ),
+        (
+            "an env var changed",
+            |ws| {
+                for v in ws.env_vars.get_mut(WORKER).unwrap() {
+                    if v["key"] == "LOG_LEVEL" {
+                        v["value"] = json!("debug");
+                    }
+                }
+            },
+            "insurance-navigator-worker: env var changed LOG_LEVEL",
+        ),
+        (
+            "a secret rotated without a fingerprint key is not claimed",
+            |ws| {
+                for v in ws.env_vars.get_mut(WORKER).unwrap() {
+                    if v["key"] == "DATABASE_URL" {
+                        v["value"] = json!(
+                            "postgresql://u:cnryRotatedPassw0rd1234@dpg-d05lp1euk2gs73c9o9k0-a/db"
+                        );
+                    }
+                }
+            },
+            "",
+        ),
+        (
+            "a service removed",
+            |ws| {
+                ws.services.retain(|s| s["id"] != API);
+            },
+            "insurance-navigator-api: removed",
+        ),
+    ];
+    for (name, plant, want) in cases {
+        let mut ws = production();
+        plant(&mut ws);
+        let (code, out) = drift(ws, "text");
+        if want.is_empty() {
+            assert_eq!(code, 0, "{name}: {out}");
+            continue;
+        }
+        assert_eq!(code, 2, "{name}: {out}");
+        assert!(out.contains(want), "{name}: {out}");
+        assert!(out.contains("fix: stageprint snapshot && stageprint generate"));
+    }
+}
+
+#[test]
+fn markdown_and_json_say_the_same() {
+    let mut ws = production();
+    ws.env_vars
+        .get_mut(WORKER)
+        .unwrap()
+        .push(json!({"key": "FEATURE_X", "value": "cnryValueNeverShown"}));
+    let (code, md) = drift(ws.clone(), "markdown");
+    assert_eq!(code, 2);
+    assert!(
+        md.contains("| `insurance-navigator-worker` | service | env var added | FEATURE_X |"),
+        "{md}"
+    );
+    let (code, js) = drift(ws, "json");
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(
+        js.lines()
+            .take_while(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_str(),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {js}"));
+    assert_eq!(v["production"][0]["field"], "FEATURE_X");
+}
