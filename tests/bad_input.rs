@@ -1,12 +1,12 @@
 //! Malformed overlays, configs and snapshots: each gives exit 1, a message naming the
 //! file, line and column, and leaves every generated file as it was.
 
-mod common;
+mod support;
 
 use std::fs;
 
 use assert_cmd::Command;
-use common::{copy_dir, example_project, root, tree};
+use support::{copy_dir, example_project, root, tree};
 
 const MIN: &str = "version: 1\nrename:\n  suffix: -staging\n";
 

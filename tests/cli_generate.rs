@@ -1,13 +1,13 @@
 //! `stageprint generate` from the command line: exit codes, messages, and that a failed
 //! run leaves previous output untouched.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::{example_project, tree};
+use support::{example_project, tree};
 
 fn stageprint(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("stageprint").unwrap();

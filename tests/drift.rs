@@ -2,11 +2,6 @@
 //! recorded matches the committed snapshot; each kind of change, planted one at a time, is
 //! named with its resource and field or key, and no value of a secret is printed.
 
-// Both helper modules include the cross-check module; this test needs the example
-// project of one and the fake API of the other.
-#![allow(clippy::duplicate_mod)]
-
-mod common;
 mod support;
 
 use serde_json::json;
@@ -20,7 +15,7 @@ fn production() -> Workspace {
 }
 
 fn drift(ws: Workspace, format: &str) -> (i32, String) {
-    let project = common::example_project();
+    let project = support::example_project();
     let bg = Background::start(ws, Settings::default());
     let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
         .env("RENDER_API_KEY", bg.fake.key())
@@ -41,7 +36,7 @@ fn drift(ws: Workspace, format: &str) -> (i32, String) {
     // The committed snapshot is never rewritten by drift.
     assert_eq!(
         std::fs::read(project.path().join("generated/production.snapshot.yaml")).unwrap(),
-        std::fs::read(common::root().join("generated/production.snapshot.yaml")).unwrap()
+        std::fs::read(support::root().join("generated/production.snapshot.yaml")).unwrap()
     );
     (out.status.code().unwrap(), format!("{stdout}{stderr}"))
 }

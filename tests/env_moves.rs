@@ -3,11 +3,11 @@
 //! (operator-provided secret, production value kept out, generated, rewired, carried)
 //! it keeps after it, in either direction.
 
-mod common;
+mod support;
 
-use common::*;
 use stageprint::model::Snapshot;
 use stageprint::overlay::{Disposition, Staging, VarSource};
+use support::*;
 
 const SNAPSHOT: &str = r#"
 version: 1

@@ -4,14 +4,14 @@
 //! rendered path as context, and suggests the fix that matches the cause. Whatever put a
 //! production value there, the outcome is the same: findings, exit 2.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
 use stageprint::model::Snapshot;
 use stageprint::pipeline::{self, Options, Strict};
 use stageprint::secrets::Fingerprinter;
+use support::*;
 
 const SNAPSHOT: &str = r#"
 version: 1

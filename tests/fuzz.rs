@@ -2,15 +2,15 @@
 //! overlays, through parsing and the whole generate path. Nothing may panic; every
 //! failure must be a located error.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
 use proptest::prelude::*;
 use stageprint::model::Snapshot;
 use stageprint::overlay::Overlay;
 use stageprint::pipeline::{self, Strict};
+use support::*;
 
 const OVERLAY: &str = include_str!("../overlays/staging.yaml");
 const SNAPSHOT: &str = include_str!("../generated/production.snapshot.yaml");

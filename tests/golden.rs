@@ -2,9 +2,9 @@
 //! is a fixture workspace (recorded API responses) plus an overlay in `tests/cases/<name>/`.
 //! Review changes with `cargo insta review`.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 
 fn case(name: &str, fixtures: &str) -> String {
     let snap = snapshot_from_fixtures(

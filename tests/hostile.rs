@@ -1,11 +1,11 @@
 //! Hostile strings in every position a user value can occupy come back exactly after
 //! render → parse, are never evaluated as template syntax, and cannot escape a comment.
 
-mod common;
+mod support;
 
-use common::*;
 use proptest::prelude::*;
 use stageprint::model::*;
+use support::*;
 
 fn service(name: String, kind: ServiceKind, runtime: &str) -> Service {
     Service {
@@ -138,7 +138,7 @@ fn check(s: &str) {
     let bp: serde_json::Value =
         serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e} for {s:?}\n{text}"));
     let svcs = services(&bp);
-    let web = common::service(&svcs, &format!("w{s}-stg"));
+    let web = support::service(&svcs, &format!("w{s}-stg"));
     for field in [
         "repo",
         "branch",
@@ -160,7 +160,7 @@ fn check(s: &str) {
         "x",
         "a comment holding the production value leaked into YAML:\n{text}"
     );
-    let site = common::service(&svcs, &format!("s{s}-stg"));
+    let site = support::service(&svcs, &format!("s{s}-stg"));
     assert_eq!(site["staticPublishPath"], s);
     assert_eq!(
         site["headers"][0],
@@ -170,10 +170,10 @@ fn check(s: &str) {
         site["routes"][0],
         serde_json::json!({"type": "rewrite", "source": s, "destination": s})
     );
-    let cron = common::service(&svcs, &format!("c{s}-stg"));
+    let cron = support::service(&svcs, &format!("c{s}-stg"));
     assert_eq!(cron["schedule"], s);
     assert_eq!(cron["dockerCommand"], s);
-    common::service(&svcs, &format!("k{s}-stg"));
+    support::service(&svcs, &format!("k{s}-stg"));
     let db = &bp["databases"][0];
     assert_eq!(db["name"], format!("d{s}-stg"));
     assert_eq!(db["databaseName"], s);
@@ -337,7 +337,7 @@ fn a_yaml_1_1_reader_agrees() {
         .args(["-c", "import yaml"])
         .output();
     if !probe.as_ref().is_ok_and(|o| o.status.success()) {
-        common::cross_check::skip_missing_tool("python3 with PyYAML");
+        support::cross_check::skip_missing_tool("python3 with PyYAML");
         return;
     }
     let mut doc = String::new();

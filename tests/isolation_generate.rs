@@ -2,15 +2,15 @@
 //! each finding naming the staging resource, the field, the production resource and the
 //! rule to add; deliberate exceptions only through allowances with a reason.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
 use stageprint::model::Snapshot;
 use stageprint::overlay::Overlay;
 use stageprint::pipeline::{self, Options, Strict};
 use stageprint::secrets::Fingerprinter;
+use support::*;
 
 const BASE: &str = "version: 1\nrename:\n  suffix: -staging\n";
 

@@ -4,13 +4,13 @@
 //! generated file, the report, any log line at `-vv`, any error message or any panic or
 //! debug output.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::*;
+use support::*;
 
 const CANARY: &str = "cnry";
 

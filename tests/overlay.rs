@@ -1,12 +1,12 @@
 //! Overlay transforms, table by table: a small production snapshot, an overlay, and what
 //! staging must look like — or the located error the overlay must produce.
 
-mod common;
+mod support;
 
-use common::*;
 use stageprint::model::Snapshot;
 use stageprint::overlay::{Disposition, StepKind};
 use stageprint::pipeline::{self, Strict};
+use support::*;
 
 const SNAPSHOT: &str = r#"
 version: 1

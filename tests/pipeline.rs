@@ -1,10 +1,10 @@
 //! The offline pipeline on the bundled example and on hand-made snapshots.
 
-mod common;
+mod support;
 
-use common::*;
 use stageprint::model::Snapshot;
 use stageprint::pipeline::Strict;
+use support::*;
 
 #[test]
 fn bundled_snapshot_is_what_normalisation_yields() {

@@ -3,10 +3,10 @@
 //! the operator although their key says nothing secret. Run with `--nocapture` for the
 //! figures; the assertions keep false positives on these real values at zero.
 
-mod common;
+mod support;
 
-use common::*;
 use stageprint::secrets::Classifier;
+use support::*;
 
 /// Whether the key alone makes the value secret (any value).
 fn secret_by_key(c: &Classifier, key: &str) -> bool {

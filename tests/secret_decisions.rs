@@ -2,14 +2,14 @@
 //! secret in production, overlay `set` values that look secret (added or replacing), and
 //! carried values that reach external integrations or name production.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
 use stageprint::model::{Redacted, Snapshot};
 use stageprint::overlay::Overlay;
 use stageprint::pipeline::{self, Strict};
+use support::*;
 
 const BASE: &str = "version: 1\nrename:\n  suffix: -staging\n";
 

@@ -66,7 +66,7 @@ const SHAPES: &[&str] = &[
 ];
 
 fn harbor() -> PathBuf {
-    support::repo().join("tests/fixtures/harbor/api")
+    support::root().join("tests/fixtures/harbor/api")
 }
 
 fn set_commands(v: &mut Value, shape: &str) -> usize {

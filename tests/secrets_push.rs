@@ -3,11 +3,6 @@
 //! and unlisted keys are refused before anything is sent, a failed write is reported and a
 //! rerun finishes, and no value ever shows in output.
 
-// Both helper modules include the cross-check module; this test needs the pipeline helpers
-// of one and the fake API of the other.
-#![allow(clippy::duplicate_mod)]
-
-mod common;
 mod support;
 
 use std::path::Path;
@@ -25,8 +20,8 @@ const STG_GROUP: &str = "evg-s7a9inggrp000000000";
 
 /// The operator-provided keys of the bundled example, as generate computes them.
 fn bundled_wanted() -> Vec<Wanted> {
-    let snap = common::bundled_snapshot();
-    let out = common::run(&snap, include_str!("../overlays/staging.yaml"));
+    let snap = support::bundled_snapshot();
+    let out = support::run(&snap, include_str!("../overlays/staging.yaml"));
     wanted(&out.staging)
 }
 
@@ -182,7 +177,7 @@ fn the_bundled_example_has_operator_provided_keys_on_services_and_files() {
 #[test]
 fn dry_run_writes_nothing_and_apply_sets_exactly_the_listed_keys() {
     let wanted = bundled_wanted();
-    let project = common::example_project();
+    let project = support::example_project();
     let file = secrets_file(project.path(), &wanted);
     let bg = Background::start(workspace(true), Settings::default());
 
@@ -239,7 +234,7 @@ fn dry_run_writes_nothing_and_apply_sets_exactly_the_listed_keys() {
 #[test]
 fn a_key_the_report_does_not_list_refuses_the_whole_push_before_any_request() {
     let wanted = bundled_wanted();
-    let project = common::example_project();
+    let project = support::example_project();
     let bg = Background::start(workspace(true), Settings::default());
     for extra in [
         json!({"LOG_LEVEL": "cnryLogLevelValue"}),
@@ -262,7 +257,7 @@ fn a_key_the_report_does_not_list_refuses_the_whole_push_before_any_request() {
 #[test]
 fn a_staging_name_that_resolves_to_production_is_refused() {
     let wanted = bundled_wanted();
-    let project = common::example_project();
+    let project = support::example_project();
     let file = secrets_file(project.path(), &wanted);
     // The staging name leads to a resource whose id, or whose address, is production's.
     for disguise in ["id", "url", "slug"] {
@@ -287,7 +282,7 @@ fn a_staging_name_that_resolves_to_production_is_refused() {
 #[test]
 fn a_failed_write_is_reported_and_a_rerun_finishes_the_job() {
     let wanted = bundled_wanted();
-    let project = common::example_project();
+    let project = support::example_project();
     let file = secrets_file(project.path(), &wanted);
     let bg = Background::start(workspace(true), Settings::default());
     let failing = format!("/v1/services/{STG_API}/env-vars/STRIPE_SECRET_KEY");
@@ -320,7 +315,7 @@ fn a_failed_write_is_reported_and_a_rerun_finishes_the_job() {
 #[test]
 fn a_resource_not_synced_yet_and_keys_missing_from_the_file_exit_2() {
     let wanted = bundled_wanted();
-    let project = common::example_project();
+    let project = support::example_project();
     // Only the api's keys, and no worker live.
     let api_only: Vec<Wanted> = wanted
         .iter()
@@ -343,7 +338,7 @@ fn a_resource_not_synced_yet_and_keys_missing_from_the_file_exit_2() {
 #[test]
 fn dotenv_from_standard_input_is_read_once_and_never_echoed() {
     let wanted = bundled_wanted();
-    let project = common::example_project();
+    let project = support::example_project();
     let bg = Background::start(workspace(true), Settings::default());
     // Keys that more than one resource lists get the same value from a flat file.
     let mut text = String::new();

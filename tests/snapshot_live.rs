@@ -23,7 +23,7 @@ const WORKER: &str = "srv-d05lqa6uk2gs73c9ohn0";
 const DATABASE: &str = "dpg-d05lp1euk2gs73c9o9k0-a";
 
 fn committed() -> String {
-    std::fs::read_to_string(support::repo().join("generated/production.snapshot.yaml")).unwrap()
+    std::fs::read_to_string(support::root().join("generated/production.snapshot.yaml")).unwrap()
 }
 
 /// The insurance-navigator recordings plus a preview instance, which the API lists unless
@@ -556,7 +556,7 @@ fn stageprint() -> assert_cmd::Command {
     cmd.env_remove("STAGEPRINT_FINGERPRINT_KEY")
         .env_remove("STAGEPRINT_LOG")
         .env_remove("RENDER_API_KEY")
-        .current_dir(support::repo());
+        .current_dir(support::root());
     cmd
 }
 
@@ -705,7 +705,7 @@ fn the_key_can_come_from_a_file_and_secrets_can_be_explained() {
 fn excluded_resources_are_listed_not_read_and_still_recognised() {
     let bg = Background::start(insurance_navigator(), Settings::default());
     let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(support::repo().join("stageprint.yaml"))
+    let config = std::fs::read_to_string(support::root().join("stageprint.yaml"))
         .unwrap()
         .replace(
             "  exclude: []",
@@ -787,7 +787,7 @@ fn production_left_out_of_the_snapshot_is_still_refused_by_generate_and_validate
     let d = dir.path();
     std::fs::create_dir_all(d.join("overlays")).unwrap();
     std::fs::create_dir_all(d.join("generated")).unwrap();
-    let config = std::fs::read_to_string(support::repo().join("stageprint.yaml"))
+    let config = std::fs::read_to_string(support::root().join("stageprint.yaml"))
         .unwrap()
         .replace(
             "  exclude: []",

@@ -92,7 +92,7 @@ fn settings() -> Settings {
 
 fn snapshot(bg: &Background, out: &Path, args: &[&str]) -> Output {
     assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
-        .current_dir(support::repo())
+        .current_dir(support::root())
         .env_remove("STAGEPRINT_LOG")
         .env("RENDER_API_KEY", API_KEY)
         .env("STAGEPRINT_FINGERPRINT_KEY", "CANARY10fingerprintKey")

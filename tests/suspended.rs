@@ -2,11 +2,11 @@
 //! with `select.includeSuspended`; what is left out is reported with the reason, and
 //! anything that still refers to it is an error that says how to decide.
 
-mod common;
+mod support;
 
-use common::*;
 use stageprint::model::Snapshot;
 use stageprint::overlay::spec::join_errors;
+use support::*;
 
 const SNAPSHOT: &str = r#"
 version: 1

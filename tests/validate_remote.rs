@@ -2,11 +2,6 @@
 //! verdict is merged with the local findings, and a staging resource that a first sync
 //! would adopt instead of create is an error.
 
-// Both helper modules include the cross-check module; this test needs the example
-// project of one and the fake API of the other.
-#![allow(clippy::duplicate_mod)]
-
-mod common;
 mod support;
 
 use serde_json::json;
@@ -48,7 +43,7 @@ fn with_leftover(ws: &mut Workspace) -> String {
 
 #[test]
 fn a_blueprint_render_would_create_whole_passes_and_says_the_first_sync_needs_approval() {
-    let project = common::example_project();
+    let project = support::example_project();
     let bg = Background::start(production(), Settings::default());
     let (code, stdout, stderr) = validate(&bg, project.path(), &[]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -65,7 +60,7 @@ fn a_blueprint_render_would_create_whole_passes_and_says_the_first_sync_needs_ap
 
 #[test]
 fn a_resource_the_sync_would_adopt_is_an_error_naming_it() {
-    let project = common::example_project();
+    let project = support::example_project();
     let mut ws = production();
     let id = with_leftover(&mut ws);
     let bg = Background::start(ws, Settings::default());
@@ -94,7 +89,7 @@ fn a_resource_the_sync_would_adopt_is_an_error_naming_it() {
 
 #[test]
 fn a_later_sync_of_the_same_blueprint_is_not_an_adoption_but_another_blueprint_is() {
-    let project = common::example_project();
+    let project = support::example_project();
     for (path, ok) in [
         ("generated/staging/render.yaml", true),
         ("infra/other/render.yaml", false),
@@ -129,7 +124,7 @@ fn a_later_sync_of_the_same_blueprint_is_not_an_adoption_but_another_blueprint_i
 
 #[test]
 fn renders_errors_are_merged_with_their_line_and_column() {
-    let project = common::example_project();
+    let project = support::example_project();
     let bg = Background::start(production(), Settings::default());
     bg.fake.faults().blueprint_errors = vec![json!({
         "path": "projects[0].environments[0].services[0].plan",
@@ -146,7 +141,7 @@ fn renders_errors_are_merged_with_their_line_and_column() {
 
 #[test]
 fn a_flaky_api_gives_the_same_verdict_and_a_wrong_key_a_clear_error() {
-    let project = common::example_project();
+    let project = support::example_project();
     let mut settings = Settings::default();
     settings.faults.every = 1;
     settings.faults.kinds = vec![Fault::Status(503), Fault::Reset];
