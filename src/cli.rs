@@ -73,18 +73,19 @@ shows in the snapshot's diff without its value.")]
   RENDER_API_KEY=rnd_… stageprint validate --remote   # and ask Render, refusing adoptions")]
     Validate(ValidateArgs),
 
-    /// Has production moved since the committed snapshot? Reads production (never writes
-    /// it) and names every resource, field and env var that differs.
+    /// Has production moved since the snapshot, and is staging what its Blueprint says?
+    /// Reads the workspace (never writes) and names every resource, field and env var.
     #[command(after_help = "Examples:
   RENDER_API_KEY=rnd_… stageprint drift
   stageprint drift --format markdown > drift.md      # for a pull-request comment
 
 Secret values are never compared or printed: a secret's change shows only when the snapshot
 was taken with STAGEPRINT_FINGERPRINT_KEY set, by its keyed fingerprint.
-This version compares production with the snapshot; it does not read staging.
+Staging is compared with each environment's generated render.yaml: missing resources,
+fields that differ, env vars that differ, are unset, point at production or are left over.
 
-Exit codes: 0 production matches the snapshot; 2 it has moved (the fix is printed);
-1 it could not be read.")]
+Exit codes: 0 no drift; 2 drift in production or staging (the fix is printed); 1 the
+workspace could not be read.")]
     Drift(DriftArgs),
 
     /// Secrets staging needs after a sync; the one command that writes to Render.

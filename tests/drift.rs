@@ -5,13 +5,39 @@
 mod support;
 
 use serde_json::json;
-use support::fake_render::{Background, Settings, Workspace};
+use support::fake_render::{Background, Settings, Workspace, sync};
 
 const WORKER: &str = "srv-d05lqa6uk2gs73c9ohn0";
 const API: &str = "srv-d05lq8uuk2gs73c9ohe0";
 
+const OWNER: &str = "tea-cr8k1hb6l47c73a0b1c0";
+
+/// Production as recorded, with the bundled staging Blueprint synced into it.
 fn production() -> Workspace {
-    Workspace::from_dir(&support::insurance_navigator())
+    let mut ws = Workspace::from_dir(&support::insurance_navigator());
+    let blueprint =
+        std::fs::read_to_string(support::root().join("generated/staging/render.yaml")).unwrap();
+    sync::sync(&mut ws, &blueprint, OWNER);
+    sync::set_operator_values(&mut ws, &blueprint);
+    ws
+}
+
+#[test]
+fn right_after_a_sync_the_operator_provided_keys_are_the_only_drift() {
+    let mut ws = Workspace::from_dir(&support::insurance_navigator());
+    let blueprint =
+        std::fs::read_to_string(support::root().join("generated/staging/render.yaml")).unwrap();
+    sync::sync(&mut ws, &blueprint, OWNER);
+    let (code, out) = drift(ws, "text");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("production matches"), "{out}");
+    assert!(
+        out.contains(
+            "insurance-navigator-staging-api: operator-provided env var unset STRIPE_SECRET_KEY"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("0 to create, 0 to change"), "{out}");
 }
 
 fn drift(ws: Workspace, format: &str) -> (i32, String) {
@@ -145,4 +171,92 @@ fn markdown_and_json_say_the_same() {
     )
     .unwrap_or_else(|e| panic!("{e}: {js}"));
     assert_eq!(v["production"][0]["field"], "FEATURE_X");
+}
+
+#[test]
+fn each_kind_of_staging_drift_is_named() {
+    type Plant = fn(&mut Workspace);
+    let cases: [(&str, Plant, &str); 5] = [
+        (
+            "not synced",
+            |ws| {
+                ws.services
+                    .retain(|s| s["name"] != "insurance-navigator-staging-worker")
+            },
+            "service insurance-navigator-staging-worker: declared but missing",
+        ),
+        (
+            "a field changed by hand",
+            |ws| {
+                for s in ws
+                    .services
+                    .iter_mut()
+                    .filter(|s| s["name"] == "insurance-navigator-staging-worker")
+                {
+                    s["serviceDetails"]["plan"] = json!("pro");
+                }
+            },
+            "insurance-navigator-staging-worker: differs; the next sync sets it plan (Blueprint standard, live pro)",
+        ),
+        (
+            "an env var left over",
+            |ws| {
+                let id = ws
+                    .services
+                    .iter()
+                    .find(|s| s["name"] == "insurance-navigator-staging-worker")
+                    .unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                ws.env_vars
+                    .get_mut(&id)
+                    .unwrap()
+                    .push(json!({"key": "OLD_FLAG", "value": "1"}));
+            },
+            "insurance-navigator-staging-worker: env var on staging that the Blueprint does not declare (a sync never deletes it) OLD_FLAG",
+        ),
+        (
+            "a reference pointing at production",
+            |ws| {
+                let id = ws
+                    .services
+                    .iter()
+                    .find(|s| s["name"] == "insurance-navigator-staging-worker")
+                    .unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                for v in ws.env_vars.get_mut(&id).unwrap() {
+                    if v["key"] == "REDIS_URL" {
+                        v["value"] = json!("redis://red-d05lp3muk2gs73c9oa80:6379");
+                    }
+                }
+            },
+            "insurance-navigator-staging-worker: env var points at PRODUCTION REDIS_URL",
+        ),
+        (
+            "an env group unlinked",
+            |ws| {
+                for g in ws
+                    .env_groups
+                    .iter_mut()
+                    .chain(ws.env_group_details.values_mut())
+                {
+                    if g["name"] == "insurance-navigator-staging-shared" {
+                        g["serviceLinks"] = json!([]);
+                    }
+                }
+            },
+            "insurance-navigator-staging-api: env group not linked insurance-navigator-staging-shared",
+        ),
+    ];
+    for (name, plant, want) in cases {
+        let mut ws = production();
+        plant(&mut ws);
+        let (code, out) = drift(ws, "text");
+        assert_eq!(code, 2, "{name}: {out}");
+        assert!(out.contains(want), "{name}: {out}");
+        assert!(out.contains("production matches"), "{name}: {out}");
+    }
 }

@@ -14,6 +14,7 @@
 //! `cargo run --example fake-render-api`.
 
 pub mod http;
+pub mod sync;
 pub mod synth;
 pub mod workspace;
 

@@ -1,8 +1,10 @@
-//! `stageprint drift`: has production moved since the committed snapshot? Production is
-//! read again (in memory, never written), normalised the same way, and compared with
-//! `generated/production.snapshot.yaml` resource by resource, field by field and env var
-//! by env var. Secret values are never compared or shown: a secret's change shows only
-//! through its keyed fingerprint.
+//! `stageprint drift`: the workspace is read once (in memory, never written) and compared
+//! twice. Production against the committed `generated/production.snapshot.yaml`, resource
+//! by resource, field by field and env var by env var (a secret's change shows only
+//! through its keyed fingerprint); and each environment's staging resources against the
+//! Blueprint generated for them (`staging.rs`). Secret values are never shown.
+
+mod staging;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,6 +15,7 @@ use serde_json::Value;
 
 use super::{Exit, Global, OutputFormat};
 use crate::config::Config;
+use crate::model::identity::Production;
 use crate::model::{self, ConvertOptions, EnvVar, Snapshot};
 use crate::secrets::{Classifier, Fingerprinter};
 use crate::snapshot::{self, Selection};
@@ -61,48 +64,102 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // One read of the whole workspace serves both comparisons: production is what the
+    // selection keeps, staging is what the Blueprints declare.
     let walked = runtime
         .block_on(snapshot::read_workspace(
             client.clone(),
             &owner,
-            &selection,
+            &Selection::default(),
             Duration::from_secs(config.file.api.deadline_seconds),
         ))
-        .with_context(|| format!("reading production (workspace {owner}) failed"))?;
+        .with_context(|| format!("reading workspace {owner} failed"))?;
     let classifier = Classifier::new(&config.file.secrets.rules());
     let fingerprinter = Fingerprinter::from_env();
-    let (mut now, _) = model::normalise(
+    let (mut live, _) = model::normalise(
         &walked.raw,
         &ConvertOptions {
             classifier: &classifier,
             fingerprinter: fingerprinter.as_ref(),
         },
     );
-    drop(walked);
+    live.sort();
+    let mut now = live.clone();
     super::snapshot::leave_out(&mut now, &selection);
     now.sort();
+    let mut report = Report {
+        snapshot: snapshot_path.display().to_string(),
+        production: Vec::new(),
+        staging: Vec::new(),
+    };
 
-    let drifts = compare(&committed, &now);
-    let snapshot_label = snapshot_path.display().to_string();
+    let production = Production::new(&committed);
+    let mut declared = std::collections::BTreeSet::new();
+    for (name, env) in &config.file.environments {
+        let path = config.resolve(&env.out).join("render.yaml");
+        let text = crate::yaml::read_text(&path, crate::yaml::MAX_LARGE_INPUT)
+            .with_context(|| {
+                format!("cannot read the Blueprint of `{name}` at {}\n  hint: run `stageprint generate`", path.display())
+            })??;
+        let doc = crate::validate::Document::parse(&text, &path)?;
+        declared.extend(
+            crate::validate::blueprint::resources(&doc.value)
+                .iter()
+                .filter_map(|r| r.name().map(str::to_string)),
+        );
+        let (drifts, tally) = staging::compare(&doc.value, &live, &walked.raw, &production);
+        report.staging.push(Environment {
+            name: name.clone(),
+            blueprint: path.display().to_string(),
+            drifts,
+            tally,
+        });
+    }
+    drop(walked);
+    // What the Blueprints declare is staging, never production, even in one workspace.
+    report.production = compare(&committed, &without(now, &declared));
+
     let out = match options.format {
-        OutputFormat::Text => text(&drifts, &snapshot_label),
+        OutputFormat::Text => text(&report),
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                "snapshot": snapshot_label,
-                "production": drifts,
-            }))
-            .expect("drift serialises");
+            let mut s = serde_json::to_string_pretty(&report).expect("drift serialises");
             s.push('\n');
             s
         }
-        OutputFormat::Markdown => markdown(&drifts, &snapshot_label),
+        OutputFormat::Markdown => markdown(&report),
     };
     print!("{out}");
-    Ok(if drifts.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
+    let clean = report.production.is_empty() && report.staging.iter().all(|e| e.drifts.is_empty());
+    Ok(if clean { Exit::Clean } else { Exit::Findings })
+}
+
+/// The whole drift report.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub snapshot: String,
+    /// Production now against the committed snapshot.
+    pub production: Vec<Drift>,
+    /// Each environment's staging resources against its Blueprint.
+    pub staging: Vec<Environment>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    pub name: String,
+    pub blueprint: String,
+    pub drifts: Vec<Drift>,
+    pub tally: staging::Tally,
+}
+
+/// `s` without the resources named in `names`.
+fn without(mut s: Snapshot, names: &std::collections::BTreeSet<String>) -> Snapshot {
+    s.services.retain(|x| !names.contains(&x.name));
+    s.databases.retain(|x| !names.contains(&x.name));
+    s.key_values.retain(|x| !names.contains(&x.name));
+    s.env_groups.retain(|x| !names.contains(&x.name));
+    s
 }
 
 /// Every difference from `before` (the committed snapshot) to `now`, sorted.
@@ -267,52 +324,101 @@ fn diff_env(before: &[EnvVar], now: &[EnvVar]) -> Vec<(&'static str, String)> {
 const FIX: &str =
     "stageprint snapshot && stageprint generate, then open a pull request with the result";
 
-fn text(drifts: &[Drift], snapshot: &str) -> String {
-    let mut s = String::new();
-    if drifts.is_empty() {
-        s.push_str(&format!("production matches {snapshot}\n"));
-        return s;
+fn line(d: &Drift) -> String {
+    let mut s = format!("  {} {}: {}", d.kind, d.resource, d.what);
+    if let Some(f) = &d.field {
+        s.push_str(&format!(" {f}"));
     }
-    s.push_str(&format!(
-        "production has moved since {snapshot}: {} differences\n",
-        drifts.len()
-    ));
-    for d in drifts {
-        s.push_str(&format!("  {} {}: {}", d.kind, d.resource, d.what));
-        if let Some(f) = &d.field {
-            s.push_str(&format!(" {f}"));
-        }
-        if let Some(x) = &d.detail {
-            s.push_str(&format!(" ({x})"));
-        }
-        s.push('\n');
+    if let Some(x) = &d.detail {
+        s.push_str(&format!(" ({x})"));
     }
-    s.push_str(&format!("fix: {FIX}\n"));
+    s.push('\n');
     s
 }
 
-fn markdown(drifts: &[Drift], snapshot: &str) -> String {
-    let esc = |t: &str| t.replace('|', "\\|").replace('`', "'");
-    let mut s = String::from("## Production drift\n\n");
-    if drifts.is_empty() {
-        s.push_str(&format!("Production matches `{snapshot}`.\n"));
-        return s;
-    }
-    s.push_str(&format!(
-        "Production has moved since `{snapshot}`: {} differences.\n\n| resource | kind | what | field | detail |\n| --- | --- | --- | --- | --- |\n",
-        drifts.len()
-    ));
-    for d in drifts {
+fn tally_line(t: &staging::Tally) -> String {
+    format!(
+        "next sync: {} to create, {} to change, {} that cannot change; {} env vars left over, {} unset",
+        t.create, t.change, t.cannot_change, t.env_left_over, t.env_unset
+    )
+}
+
+fn text(r: &Report) -> String {
+    let mut s = String::new();
+    if r.production.is_empty() {
+        s.push_str(&format!("production matches {}\n", r.snapshot));
+    } else {
         s.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
-            esc(&d.resource),
-            d.kind,
-            d.what,
-            d.field.as_deref().map(esc).unwrap_or_default(),
-            d.detail.as_deref().map(esc).unwrap_or_default()
+            "production has moved since {}: {} differences\n",
+            r.snapshot,
+            r.production.len()
         ));
+        for d in &r.production {
+            s.push_str(&line(d));
+        }
+        s.push_str(&format!("fix: {FIX}\n"));
     }
-    s.push_str(&format!("\nFix: `{FIX}`.\n"));
+    for e in &r.staging {
+        if e.drifts.is_empty() {
+            s.push_str(&format!("{} matches {}\n", e.name, e.blueprint));
+        } else {
+            s.push_str(&format!(
+                "{} differs from {}: {} differences\n",
+                e.name,
+                e.blueprint,
+                e.drifts.len()
+            ));
+            for d in &e.drifts {
+                s.push_str(&line(d));
+            }
+        }
+        s.push_str(&format!("{}\n", tally_line(&e.tally)));
+    }
+    s
+}
+
+fn markdown(r: &Report) -> String {
+    let esc = |t: &str| t.replace('|', "\\|").replace('`', "'");
+    let table = |drifts: &[Drift]| {
+        let mut s = String::from(
+            "| resource | kind | what | field | detail |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for d in drifts {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                esc(&d.resource),
+                d.kind,
+                d.what,
+                d.field.as_deref().map(esc).unwrap_or_default(),
+                d.detail.as_deref().map(esc).unwrap_or_default()
+            ));
+        }
+        s
+    };
+    let mut s = String::from("## Production drift\n\n");
+    if r.production.is_empty() {
+        s.push_str(&format!("Production matches `{}`.\n", r.snapshot));
+    } else {
+        s.push_str(&format!(
+            "Production has moved since `{}`: {} differences.\n\n",
+            r.snapshot,
+            r.production.len()
+        ));
+        s.push_str(&table(&r.production));
+        s.push_str(&format!("\nFix: `{FIX}`.\n"));
+    }
+    for e in &r.staging {
+        s.push_str(&format!(
+            "\n## Staging `{}` against `{}`\n\n",
+            e.name, e.blueprint
+        ));
+        if e.drifts.is_empty() {
+            s.push_str("Staging matches its Blueprint.\n");
+        } else {
+            s.push_str(&table(&e.drifts));
+        }
+        s.push_str(&format!("\n{}.\n", tally_line(&e.tally)));
+    }
     s
 }
 
