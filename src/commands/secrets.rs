@@ -83,36 +83,45 @@ pub fn parse_secrets(text: &str, file: &str) -> Result<Provided> {
 
 fn parse_json(text: &str, file: &str) -> Result<Provided> {
     use serde_json::Value;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        anyhow::anyhow!(
-            "{file}:{}:{}: not valid JSON (expected an object of KEY: \"value\")",
-            e.line(),
-            e.column()
-        )
-    })?;
+    // serde_json keeps the last of two equal keys; a secrets file with one key twice is a
+    // mistake to refuse, not to resolve silently.
+    let value: Value = serde_json::from_str::<NoDuplicates>(text)
+        .map(|d| d.0)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{file}:{}:{}: not valid JSON (expected an object of KEY: \"value\")",
+                e.line(),
+                e.column()
+            )
+        })?;
     let Value::Object(map) = value else {
         bail!("{file}: expected a JSON object of KEY: \"value\"");
     };
     let mut out = Provided::default();
     for (k, v) in map {
         match v {
-            Value::String(s) => {
+            Value::String(v) => {
                 check_key(&k, file)?;
-                out.everywhere.insert(k, SecretValue(s));
+                out.everywhere.insert(k, SecretValue(v));
             }
             Value::Object(inner) => {
+                check_key(&k, file)?;
                 let mut m = BTreeMap::new();
                 for (ik, iv) in inner {
-                    let Value::String(s) = iv else {
-                        bail!("{file}: `{k}.{ik}` must be a string");
-                    };
                     check_key(&ik, file)?;
+                    let Value::String(s) = iv else {
+                        bail!(
+                            "{file}: {} must be a string",
+                            shown_key(&format!("{k}.{ik}"))
+                        );
+                    };
                     m.insert(ik, SecretValue(s));
                 }
                 out.per_resource.insert(k, m);
             }
             _ => bail!(
-                "{file}: `{k}` must be a string, or an object of keys for the staging resource named `{k}`"
+                "{file}: {} must be a string, or an object of keys for the staging resource of that name",
+                shown_key(&k)
             ),
         }
     }
@@ -120,60 +129,72 @@ fn parse_json(text: &str, file: &str) -> Result<Provided> {
 }
 
 /// dotenv: `KEY=value`, `export KEY=value`, `#` comments, single quotes taken literally,
-/// double quotes with `\n`, `\"` and `\\` escapes. No `$VAR` expansion: a secret may hold a
-/// `$`, and expanding it (as common dotenv readers do) would change the value silently.
+/// double quotes with `\n`, `\"` and `\\` escapes, a ` # comment` after a value. No `$VAR`
+/// expansion: a secret may hold a `$`, and expanding it (as common dotenv readers do) would
+/// change the value silently. Errors name the line, never its text: a malformed line may
+/// be part of a secret.
 fn parse_dotenv(text: &str, file: &str) -> Result<Provided> {
     let mut out = Provided::default();
-    let mut lines = text.lines().enumerate();
-    while let Some((i, raw)) = lines.next() {
-        let line = raw.trim_start();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let at = i + 1;
+        let line = lines[i].trim_start();
+        i += 1;
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((key, rest)) = line.split_once('=') else {
-            bail!("{file}:{}: expected KEY=value", i + 1);
+            bail!("{file}:{at}: expected KEY=value (a value on several lines must be quoted)");
         };
         let key = key.trim().to_string();
-        check_key(&key, file).with_context(|| format!("{file}:{}", i + 1))?;
+        check_key(&key, file).with_context(|| format!("{file}:{at}"))?;
         let rest = rest.trim_start();
-        let value = if let Some(body) = rest.strip_prefix('\'') {
-            let mut acc = body.to_string();
-            while !acc.trim_end().ends_with('\'') {
-                let Some((_, next)) = lines.next() else {
-                    bail!("{file}:{}: the quoted value of {key} never ends", i + 1);
-                };
-                acc.push('\n');
-                acc.push_str(next);
-            }
-            let end = acc.trim_end();
-            end[..end.len() - 1].to_string()
-        } else if let Some(body) = rest.strip_prefix('"') {
-            let mut acc = body.to_string();
-            loop {
-                if let Some(v) = closing_double_quote(&acc) {
-                    break unescape(&acc[..v]);
+        let value = match rest.chars().next() {
+            Some(q @ ('\'' | '"')) => {
+                // The value runs to the closing quote, over as many lines as it takes;
+                // after it only a comment may follow.
+                let mut acc = rest[1..].to_string();
+                loop {
+                    let end = if q == '\'' {
+                        acc.find('\'')
+                    } else {
+                        closing_double_quote(&acc)
+                    };
+                    if let Some(end) = end {
+                        let after = acc[end + 1..].trim();
+                        if !(after.is_empty() || after.starts_with('#')) {
+                            bail!(
+                                "{file}:{at}: only a `# comment` may follow the closing quote of {key}"
+                            );
+                        }
+                        acc.truncate(end);
+                        break if q == '"' { unescape(&acc) } else { acc };
+                    }
+                    let Some(next) = lines.get(i) else {
+                        bail!("{file}:{at}: the quoted value of {key} never ends");
+                    };
+                    i += 1;
+                    acc.push('\n');
+                    acc.push_str(next);
                 }
-                let Some((_, next)) = lines.next() else {
-                    bail!("{file}:{}: the quoted value of {key} never ends", i + 1);
-                };
-                acc.push('\n');
-                acc.push_str(next);
             }
-        } else {
-            // Unquoted: up to a ` #` comment, trimmed.
-            let v = match rest.find(" #") {
-                Some(at) => &rest[..at],
-                None => rest,
-            };
-            v.trim_end().to_string()
+            _ => {
+                // Unquoted: up to a ` #` comment, trimmed.
+                let v = match rest.find(" #") {
+                    Some(at) => &rest[..at],
+                    None => rest,
+                };
+                v.trim_end().to_string()
+            }
         };
         if out
             .everywhere
             .insert(key.clone(), SecretValue(value))
             .is_some()
         {
-            bail!("{file}:{}: {key} is given twice", i + 1);
+            bail!("{file}:{at}: {key} is given twice");
         }
     }
     Ok(out)
@@ -214,15 +235,99 @@ fn unescape(s: &str) -> String {
 fn check_key(key: &str, file: &str) -> Result<()> {
     let name = key.strip_prefix("file:").unwrap_or(key);
     let ok = !name.is_empty()
+        && name.len() <= 256
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !ok {
         bail!(
-            "{file}: `{key}` is not an env var key (letters, digits, `_`, `-`, `.`) or `file:NAME`"
+            "{file}: a key is not an env var key (letters, digits, `_`, `-`, `.`) or `file:NAME` (not shown: it may be part of a value)"
         );
     }
     Ok(())
+}
+
+/// A key from the secrets file, for a message: itself when it reads like a name, else a
+/// description. A file written the wrong way round, or a line of a value taken for a key,
+/// must not print secret material.
+fn shown_key(key: &str) -> String {
+    let classifier = crate::secrets::Classifier::default();
+    let name = key.strip_prefix("file:").unwrap_or(key);
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    // Names are written in one case (`STRIPE_SECRET_KEY`, `api-staging`); a run that
+    // switches case is more likely base64 than a name.
+    let one_case = !name.chars().any(|c| c.is_ascii_lowercase())
+        || !name.chars().any(|c| c.is_ascii_uppercase());
+    if plain && one_case && name.len() <= 64 && classifier.classify("NAME", name).is_none() {
+        format!("`{key}`")
+    } else {
+        "a key that looks like a value (not shown)".to_string()
+    }
+}
+
+/// A JSON value whose objects refuse a key given twice.
+struct NoDuplicates(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = NoDuplicates;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<NoDuplicates, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    let v: NoDuplicates = m.next_value()?;
+                    if out.insert(k.clone(), v.0).is_some() {
+                        return Err(serde::de::Error::custom(format!(
+                            "{} is given twice",
+                            shown_key(&k)
+                        )));
+                    }
+                }
+                Ok(NoDuplicates(serde_json::Value::Object(out)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<NoDuplicates, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = a.next_element::<NoDuplicates>()? {
+                    out.push(v.0);
+                }
+                Ok(NoDuplicates(serde_json::Value::Array(out)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(v.into()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(v.into()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(v.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(serde_json::json!(v)))
+            }
+            fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(serde_json::Value::Null))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Which live resource a key goes to.
@@ -305,17 +410,18 @@ pub fn unlisted(provided: &Provided, wanted: &[Wanted]) -> Vec<String> {
         .everywhere
         .keys()
         .filter(|k| !all.contains(k.as_str()))
-        .map(|k| format!("`{k}` (listed on no staging resource)"))
+        .map(|k| format!("{} (listed on no staging resource)", shown_key(k)))
         .collect();
     for (resource, keys) in &provided.per_resource {
         match wanted.iter().find(|w| &w.name == resource) {
             None => out.push(format!(
-                "`{resource}` (not a staging resource with operator-provided keys)"
+                "{} (not a staging resource with operator-provided keys)",
+                shown_key(resource)
             )),
             Some(w) => out.extend(
                 keys.keys()
                     .filter(|k| !w.keys.contains(*k))
-                    .map(|k| format!("`{resource}.{k}` (not listed on {resource})")),
+                    .map(|k| format!("{} (not listed on {resource})", shown_key(k))),
             ),
         }
     }
@@ -350,6 +456,7 @@ impl Action {
 struct Candidate {
     id: String,
     identities: Vec<String>,
+    environment: Option<String>,
 }
 
 /// What a push does on one staging resource: the live resource (if found) and each key.
@@ -364,6 +471,8 @@ struct Live {
     id: String,
     env: BTreeMap<String, String>,
     files: BTreeMap<String, String>,
+    /// Custom domains of a service; ids and names of the services linked to a group.
+    identities: Vec<String>,
 }
 
 pub fn push(global: &Global, options: PushOptions) -> Result<Exit> {
@@ -404,10 +513,12 @@ pub fn push(global: &Global, options: PushOptions) -> Result<Exit> {
         Strict::Off,
     )?;
     let wanted = wanted(&generated.staging);
-    let refused = unlisted(&provided, &wanted);
+    let production = Production::new(&snapshot);
+    let mut refused = unlisted(&provided, &wanted);
+    refused.extend(production_values(&provided, &production));
     if !refused.is_empty() {
         bail!(
-            "refusing {label}: it has keys the report does not list as operator-provided for `{env_name}`, and nothing was sent:\n  {}\n  hint: keep a file per environment with only the keys `stageprint generate` lists under operator-provided secrets and secret files",
+            "refusing {label}: nothing was sent:\n  {}\n  hint: keep a file per environment with only the keys `stageprint generate` lists under operator-provided secrets and secret files, each with a staging value",
             refused.join("\n  ")
         );
     }
@@ -423,7 +534,6 @@ pub fn push(global: &Global, options: PushOptions) -> Result<Exit> {
         options.api_key_file.as_deref(),
         1,
     )?;
-    let production = Production::new(&snapshot);
     let scrub = Scrubber::new(&provided);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -442,17 +552,25 @@ pub fn push(global: &Global, options: PushOptions) -> Result<Exit> {
 
 fn read_secrets(path: &Path) -> Result<String> {
     let mut text = String::new();
+    let limit = MAX_SECRETS_FILE + 1;
     if path == Path::new("-") {
         std::io::stdin()
-            .take(MAX_SECRETS_FILE)
+            .take(limit)
             .read_to_string(&mut text)
             .context("reading secrets from standard input")?;
     } else {
         std::fs::File::open(path)
             .with_context(|| format!("cannot read secrets file {}", path.display()))?
-            .take(MAX_SECRETS_FILE)
+            .take(limit)
             .read_to_string(&mut text)
             .with_context(|| format!("cannot read secrets file {}", path.display()))?;
+    }
+    if text.len() as u64 > MAX_SECRETS_FILE {
+        bail!(
+            "{} is larger than {} MiB, the limit for a secrets file; nothing was sent",
+            path.display(),
+            MAX_SECRETS_FILE / (1024 * 1024)
+        );
     }
     Ok(text)
 }
@@ -465,14 +583,22 @@ struct Scrubber {
 
 impl Scrubber {
     fn new(p: &Provided) -> Scrubber {
-        let mut values: Vec<String> = p
-            .values()
-            .map(|v| v.0.clone())
-            .filter(|v| v.len() >= 4)
-            .collect();
+        let mut values: Vec<String> = Vec::new();
+        for v in p.values().map(|v| v.0.as_str()).filter(|v| v.len() >= 4) {
+            // As given, JSON-escaped (an echoed request body), and with its whitespace
+            // collapsed (an error message folded onto one line).
+            let escaped = serde_json::to_string(v).expect("a string serialises");
+            let collapsed = v.split_whitespace().collect::<Vec<_>>().join(" ");
+            values.extend([
+                v.to_string(),
+                escaped[1..escaped.len() - 1].to_string(),
+                collapsed,
+            ]);
+        }
         // Longest first, so that a value containing another is removed whole.
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         values.dedup();
+        values.retain(|v| v.len() >= 4);
         Scrubber { values }
     }
 
@@ -510,7 +636,7 @@ async fn run(
             let endpoint = Endpoint::new(holder.base())
                 .query("ownerId", owner)
                 .query("name", chunk.join(","));
-            let listed: Vec<(String, String, Vec<String>)> = match holder {
+            let listed: Vec<(String, Candidate)> = match holder {
                 Holder::Service => {
                     let services: Vec<wire::Service> =
                         paging::list(client, endpoint.clone()).await.map_err(err)?;
@@ -526,34 +652,70 @@ async fn run(
                                 wire::ServiceDetails::Static(d) => d.url.clone(),
                                 _ => None,
                             });
-                            (s.name, s.id, identities)
+                            let c = Candidate {
+                                id: s.id,
+                                identities,
+                                environment: s.environment_id,
+                            };
+                            (s.name, c)
                         })
                         .collect()
                 }
                 Holder::EnvGroup => {
-                    let groups: Vec<wire::EnvGroup> = paging::unpaged(client, endpoint.clone())
+                    let page = paging::unpaged::<wire::EnvGroup>(client, endpoint.clone())
                         .await
-                        .map_err(err)?
-                        .items;
-                    groups
+                        .map_err(err)?;
+                    if page.full {
+                        // The API has no cursor for env groups: a full page may hide a
+                        // second group of the same name.
+                        anyhow::bail!(
+                            "refusing to push: the env group list for {} came back full, so a second group of the same name could go unseen; nothing was sent",
+                            chunk.join(", ")
+                        );
+                    }
+                    page.items
                         .into_iter()
-                        .map(|g| (g.name.clone(), g.id.clone(), vec![g.id, g.name]))
+                        .map(|g| {
+                            let c = Candidate {
+                                id: g.id.clone(),
+                                identities: vec![g.id, g.name.clone()],
+                                environment: g.environment_id,
+                            };
+                            (g.name, c)
+                        })
                         .collect()
                 }
             };
-            for (name, id, identities) in listed {
+            for (name, c) in listed {
                 if chunk.contains(&name.as_str()) {
-                    found
-                        .entry((holder, name))
-                        .or_default()
-                        .push(Candidate { id, identities });
+                    found.entry((holder, name)).or_default().push(c);
                 }
             }
         }
     }
     let mut refused = Vec::new();
+    let mut environments = BTreeMap::new();
     for ((holder, name), matches) in &found {
         for c in matches {
+            if !is_render_id(&c.id) {
+                refused.push(format!(
+                    "{} `{name}`: the API gave an id that is not a Render id",
+                    holder.as_str()
+                ));
+                continue;
+            }
+            if let Some(env) = &c.environment
+                && let Some(why) =
+                    production_environment(client, production, env, &mut environments)
+                        .await
+                        .map_err(err)?
+            {
+                refused.push(format!(
+                    "{} `{name}` ({}) lives in {why}",
+                    holder.as_str(),
+                    c.id
+                ));
+            }
             if let Some(why) = production_identity(production, &c.identities) {
                 refused.push(format!(
                     "{} `{name}` ({}) is production's: {why}",
@@ -592,6 +754,14 @@ async fn run(
             continue;
         };
         let live = read_live(client, w.holder, &c.id).await.map_err(err)?;
+        if let Some(why) = production_identity(production, &live.identities) {
+            refused.push(format!(
+                "{} `{}` ({}) is tied to production: {why}",
+                w.holder.as_str(),
+                w.name,
+                c.id
+            ));
+        }
         let actions = w
             .keys
             .iter()
@@ -614,6 +784,13 @@ async fn run(
             live: Some(live),
             actions,
         });
+    }
+
+    if !refused.is_empty() {
+        bail!(
+            "refusing to push: nothing was sent\n  {}",
+            refused.join("\n  ")
+        );
     }
 
     let mut missing = 0usize;
@@ -688,13 +865,13 @@ async fn run(
                 ),
             };
             match client.put::<serde_json::Value>(&endpoint, &body).await {
-                Ok(_) => written.push(format!("{}.{k}", w.name)),
+                Ok(_) => {
+                    eprintln!("set {}.{k}", w.name);
+                    written.push(format!("{}.{k}", w.name));
+                }
                 Err(e) => failed.push(format!("{}.{k}: {}", w.name, scrub.clean(&e.to_string()))),
             }
         }
-    }
-    for k in &written {
-        eprintln!("set {k}");
     }
     if !failed.is_empty() {
         bail!(
@@ -713,6 +890,80 @@ async fn run(
     } else {
         Exit::Clean
     })
+}
+
+/// A Render id: a short prefix, a dash, then letters, digits and dashes.
+fn is_render_id(id: &str) -> bool {
+    id.len() <= 64
+        && id.split_once('-').is_some_and(|(p, rest)| {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_ascii_lowercase())
+                && !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// Values in the file that name a production resource: refused, by key.
+fn production_values(provided: &Provided, production: &Production) -> Vec<String> {
+    let mut out = Vec::new();
+    let all = provided
+        .everywhere
+        .iter()
+        .map(|(k, v)| (k.clone(), v))
+        .chain(
+            provided
+                .per_resource
+                .iter()
+                .flat_map(|(r, m)| m.iter().map(move |(k, v)| (format!("{r}.{k}"), v))),
+        );
+    for (key, value) in all {
+        if let Some(hit) = production.matches(&value.0).first() {
+            let n = &production.needles[hit.needle];
+            out.push(format!(
+                "the value for {} names {} `{}` of {}: staging must not point at production",
+                shown_key(&key),
+                n.what,
+                n.text,
+                n.owner.describe()
+            ));
+        }
+    }
+    out
+}
+
+/// Whether environment `id` is one of production's (by project and environment name),
+/// asking the API once per environment.
+async fn production_environment(
+    client: &Client,
+    production: &Production,
+    id: &str,
+    cache: &mut BTreeMap<String, Option<String>>,
+) -> Result<Option<String>, RequestError> {
+    if let Some(known) = cache.get(id) {
+        return Ok(known.clone());
+    }
+    let env: wire::Environment = client
+        .get(&Endpoint::new(format!("/environments/{id}")))
+        .await?
+        .value;
+    let project: wire::Project = client
+        .get(&Endpoint::new(format!("/projects/{}", env.project_id)))
+        .await?
+        .value;
+    let verdict = production
+        .environments
+        .contains(&(
+            project.name.to_ascii_lowercase(),
+            env.name.to_ascii_lowercase(),
+        ))
+        .then(|| {
+            format!(
+                "production's environment `{}` of project `{}`",
+                env.name, project.name
+            )
+        });
+    cache.insert(id.to_string(), verdict.clone());
+    Ok(verdict)
 }
 
 /// Why a live resource counts as production's, if it does: its id, name, slug or address
@@ -740,10 +991,16 @@ async fn read_live(client: &Client, holder: Holder, id: &str) -> Result<Live, Re
                 Endpoint::new(format!("/services/{id}/secret-files")),
             )
             .await?;
+            let domains: Vec<wire::CustomDomain> = paging::list(
+                client,
+                Endpoint::new(format!("/services/{id}/custom-domains")),
+            )
+            .await?;
             Ok(Live {
                 id: id.to_string(),
                 env: env.into_iter().map(|v| (v.key, v.value)).collect(),
                 files: files.into_iter().map(|f| (f.name, f.content)).collect(),
+                identities: domains.into_iter().map(|d| d.name).collect(),
             })
         }
         Holder::EnvGroup => {
@@ -758,6 +1015,13 @@ async fn read_live(client: &Client, holder: Holder, id: &str) -> Result<Live, Re
                     .secret_files
                     .into_iter()
                     .map(|f| (f.name, f.content))
+                    .collect(),
+                // A value set on a group reaches every service linked to it.
+                identities: g
+                    .service_links
+                    .into_iter()
+                    .flat_map(|l| [Some(l.id), l.name])
+                    .flatten()
                     .collect(),
             })
         }
@@ -828,7 +1092,11 @@ mod tests {
         let refused = unlisted(&p, &wanted);
         assert_eq!(refused.len(), 3, "{refused:?}");
         assert!(refused[0].contains("`Z`"));
-        assert!(refused.iter().any(|r| r.contains("`api-staging.B`")));
+        assert!(
+            refused
+                .iter()
+                .any(|r| r.contains("`B` (not listed on api-staging)"))
+        );
         assert!(refused.iter().any(|r| r.contains("`db`")));
     }
 

@@ -210,18 +210,28 @@ impl fmt::Display for RequestError {
 
 impl std::error::Error for RequestError {}
 
-/// A GET: a path under the base URL and its query, shown as `GET /path?query`.
+/// A request's method, path under the base URL and query, shown as `GET /path?query`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    pub method: &'static str,
     pub path: String,
     pub query: Vec<(String, String)>,
 }
 
 impl Endpoint {
+    /// A GET of `path`.
     pub fn new(path: impl Into<String>) -> Endpoint {
         Endpoint {
+            method: "GET",
             path: path.into(),
             query: Vec::new(),
+        }
+    }
+
+    fn with_method(&self, method: &'static str) -> Endpoint {
+        Endpoint {
+            method,
+            ..self.clone()
         }
     }
 
@@ -246,7 +256,7 @@ impl Endpoint {
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "GET {}", self.path)?;
+        write!(f, "{} {}", self.method, self.path)?;
         for (i, (k, v)) in self.query.iter().enumerate() {
             write!(f, "{}{k}={v}", if i == 0 { '?' } else { '&' })?;
         }
@@ -384,6 +394,7 @@ impl Client {
         body: &serde_json::Value,
     ) -> Result<Fetched<T>, RequestError> {
         let bytes = serde_json::to_vec(body).expect("a JSON value serialises");
+        let endpoint = &endpoint.with_method("PUT");
         retry::with_retries(&self.retry, &self.stats, endpoint, |attempt| {
             self.request_once(endpoint, Some(Payload::Json(&bytes)), attempt)
         })
@@ -398,6 +409,7 @@ impl Client {
         fields: &[(&str, &str)],
         file: (&str, &str, &[u8]),
     ) -> Result<Fetched<T>, RequestError> {
+        let endpoint = &endpoint.with_method("POST");
         retry::with_retries(&self.retry, &self.stats, endpoint, |attempt| {
             self.request_once(endpoint, Some(Payload::Form { fields, file }), attempt)
         })
@@ -411,6 +423,7 @@ impl Client {
         body: Option<Payload<'_>>,
         attempt: u32,
     ) -> Result<Fetched<T>, RequestError> {
+        let body_sent = body;
         let _permit = self
             .permits
             .acquire()
@@ -522,8 +535,16 @@ impl Client {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Unexpected,
         };
-        let mut e = RequestError::new(endpoint, kind, error_message(&body))
-            .with_response(status, request_id);
+        // The answer to a PUT may repeat the value it was sent, which may be a secret: its
+        // message is never kept, so no log line or error can carry it.
+        let message = match body_sent {
+            Some(Payload::Json(_)) => {
+                "the API refused the value; its message is not shown, as it may repeat the value"
+                    .to_string()
+            }
+            _ => error_message(&body),
+        };
+        let mut e = RequestError::new(endpoint, kind, message).with_response(status, request_id);
         e.retry_after = wait;
         Err(e)
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_render;
+pub mod push;
 
 use std::path::{Path, PathBuf};
 

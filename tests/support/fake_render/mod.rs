@@ -94,6 +94,11 @@ pub struct Faults {
     pub only_under: Vec<String>,
     /// Errors `POST /blueprints/validate` answers with (`valid: false`) whatever it is sent.
     pub blueprint_errors: Vec<Value>,
+    /// Writes whose path starts with this answer with this status and a message that
+    /// repeats what was sent: the raw body when `true`, else the decoded value.
+    pub echo_on: Vec<(String, u16, bool)>,
+    /// List endpoints ignore `?name=`, as a buggy or older API might.
+    pub ignore_name_filter: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -410,6 +415,23 @@ fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
                 delivery: Delivery::Whole,
             },
         }
+    } else if let Some((_, code, raw)) = faults
+        .echo_on
+        .iter()
+        .find(|(p, _, _)| req.method == "PUT" && req.path.starts_with(p.as_str()))
+    {
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let val = v["value"]
+            .as_str()
+            .or(v["content"].as_str())
+            .unwrap_or("")
+            .to_string();
+        if *raw {
+            error(*code, &format!("invalid request body: {body}"))
+        } else {
+            error(*code, &format!("invalid value: {val}"))
+        }
     } else if let Some((_, code)) = faults
         .status_on
         .iter()
@@ -655,7 +677,9 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
             ws.env_groups
                 .iter()
                 .filter(|v| owner_ok(v))
-                .filter(|v| filter_allows(req, "name", v["name"].as_str()))
+                .filter(|v| {
+                    faults.ignore_name_filter || filter_allows(req, "name", v["name"].as_str())
+                })
                 .cloned()
                 .collect(),
             req,
@@ -737,6 +761,14 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
                 repeat,
             )
         }
+        ["projects", id] => match ws.projects.iter().find(|p| p["id"] == *id) {
+            Some(p) => json_reply(200, p),
+            None => not_found(id),
+        },
+        ["environments", id] => match ws.environments.iter().find(|e| e["id"] == *id) {
+            Some(e) => json_reply(200, e),
+            None => not_found(id),
+        },
         ["registrycredentials"] => bare(ws.registry_credentials.clone(), req),
         ["blueprints"] => page(
             "blueprints",
