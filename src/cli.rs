@@ -88,6 +88,19 @@ Exit codes: 0 no drift; 2 drift in production or staging (the fix is printed); 1
 workspace could not be read.")]
     Drift(DriftArgs),
 
+    /// After a sync: is staging up? Deploys live, health checks answering (with latency),
+    /// env vars and secrets set, env groups linked, secret files in place. Reads only.
+    #[command(after_help = "Examples:
+  RENDER_API_KEY=rnd_… stageprint verify
+  stageprint verify --env staging --wait 600       # poll until deploys settle (10 minutes at most)
+  stageprint verify --format markdown > verify.md
+
+Health checks are GETs of each web service's own URL (its healthCheckPath, else /), five
+times, never with the API key; plain http:// is accepted only for loopback hosts.
+
+Exit codes: 0 every check passed; 2 a check failed; 1 staging could not be read.")]
+    Verify(VerifyArgs),
+
     /// Secrets staging needs after a sync; the one command that writes to Render.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -132,6 +145,21 @@ pub struct SecretsPushArgs {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Verify only this environment (a key of `environments`).
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Poll while deploys are in progress, for at most this many seconds (default 600).
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
+    pub wait: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -279,6 +307,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             &global,
             commands::drift::Options {
                 format: output_format(a.format),
+                owner: a.api.owner,
+                api_key_file: a.api.api_key_file,
+                api_url: a.api.api_url,
+            },
+        ),
+        Command::Verify(a) => commands::verify::run(
+            &global,
+            commands::verify::Options {
+                environment: a.environment,
+                format: output_format(a.format),
+                wait: a.wait.map(std::time::Duration::from_secs),
                 owner: a.api.owner,
                 api_key_file: a.api.api_key_file,
                 api_url: a.api.api_url,

@@ -7,6 +7,7 @@ pub mod remote;
 pub mod secrets;
 pub mod snapshot;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
 

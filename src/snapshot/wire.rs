@@ -1059,3 +1059,23 @@ pub struct BlueprintPlan {
     #[serde(default)]
     pub total_actions: Option<u64>,
 }
+
+/// `GET /services/{id}/deploys` elements (wrapped as `deploy`), newest first.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Deploy {
+    pub id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub commit: Option<DeployCommit>,
+}
+impl Listed for Deploy {
+    const KEY: &'static str = "deploy";
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DeployCommit {
+    #[serde(default)]
+    pub id: Option<String>,
+}

@@ -99,6 +99,9 @@ pub struct Faults {
     pub echo_on: Vec<(String, u16, bool)>,
     /// List endpoints ignore `?name=`, as a buggy or older API might.
     pub ignore_name_filter: bool,
+    /// Health checks: `GET /svc/<service name>/…` (outside `/v1`, where a test points a
+    /// service's URL) answers 200 unless the service is listed here with another status.
+    pub health: Vec<(String, u16)>,
 }
 
 #[derive(Debug, Clone)]
@@ -348,6 +351,19 @@ fn error(status: u16, message: &str) -> Reply {
 }
 
 fn answer(s: &Shared, req: &Request, n: u64) -> Reply {
+    // A staging service's own URL, for health checks: no key, no budget.
+    if let Some(rest) = req.path.strip_prefix("/svc/") {
+        let name = rest.split('/').next().unwrap_or_default();
+        let status = s
+            .faults
+            .lock()
+            .unwrap()
+            .health
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(200, |(_, st)| *st);
+        return json_reply(status, &json!({ "service": name }));
+    }
     if !matches!(req.method.as_str(), "GET" | "PUT" | "POST") {
         return error(405, "method not allowed");
     }
@@ -656,6 +672,7 @@ fn route(s: &Shared, faults: &Faults, req: &Request) -> Reply {
             .unwrap_or_else(|| not_found(id)),
         ["services", id, sub] if !gone(id) && ws.service(id).is_some() => {
             let (lists, wrap, cursor_first) = match *sub {
+                "deploys" => (&ws.deploys, "deploy", true),
                 "env-vars" => (&ws.env_vars, "envVar", false),
                 "secret-files" => (&ws.secret_files, "secretFile", false),
                 "custom-domains" => (&ws.custom_domains, "customDomain", true),

@@ -293,6 +293,10 @@ pub fn sync(ws: &mut Workspace, blueprint: &str, owner: &str) {
                         merge(&mut vars, key, value, generate);
                     }
                     ws.env_vars.insert(id.clone(), vars);
+                    ws.deploys.entry(id.clone()).or_insert_with(|| {
+                    vec![json!({"id": format!("dep-{}", hash(name)), "status": "live",
+                        "commit": {"id": "0123456789abcdef0123456789abcdef01234567"}, "trigger": "blueprint_sync"})]
+                });
                     ws.secret_files.entry(id.clone()).or_default();
                     ws.headers.entry(id.clone()).or_default();
                     ws.routes.entry(id).or_default();

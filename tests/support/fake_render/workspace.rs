@@ -37,6 +37,8 @@ pub struct Workspace {
     pub registry_credentials: Vec<Value>,
     pub blueprints: Vec<Value>,
     pub blueprint_details: BTreeMap<String, Value>,
+    /// Per service id: deploys, newest first.
+    pub deploys: BTreeMap<String, Vec<Value>>,
 }
 
 fn read(path: &Path) -> Option<Value> {
