@@ -260,3 +260,25 @@ fn each_kind_of_staging_drift_is_named() {
         assert!(out.contains("production matches"), "{name}: {out}");
     }
 }
+
+/// Production moved after the last generate: the overlay applied to production now would
+/// give staging something the committed Blueprint does not, and drift says so.
+#[test]
+fn staging_behind_production_beyond_the_overlay_is_named() {
+    let mut ws = production();
+    ws.env_vars
+        .get_mut(WORKER)
+        .unwrap()
+        .push(json!({"key": "FEATURE_X", "value": "on"}));
+    let (code, out) = drift(ws, "text");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("insurance-navigator-worker: env var added FEATURE_X"),
+        "{out}"
+    );
+    assert!(out.contains("beyond its Blueprint"), "{out}");
+    assert!(
+        out.contains("service insurance-navigator-staging-worker: env var missing FEATURE_X"),
+        "{out}"
+    );
+}

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Exit, Global, OutputFormat};
+use super::{Exit, Global, OutputFormat, generate};
 use crate::config::Config;
 use crate::model::identity::Production;
 use crate::model::{self, ConvertOptions, EnvVar, Snapshot};
@@ -94,7 +94,10 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
     };
 
     let production = Production::new(&committed);
+    // Each environment's Blueprint; what they declare is staging, never production, even
+    // in one workspace.
     let mut declared = std::collections::BTreeSet::new();
+    let mut blueprints = Vec::new();
     for (name, env) in &config.file.environments {
         let path = config.resolve(&env.out).join("render.yaml");
         let text = crate::yaml::read_text(&path, crate::yaml::MAX_LARGE_INPUT)
@@ -107,17 +110,52 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
                 .iter()
                 .filter_map(|r| r.name().map(str::to_string)),
         );
+        blueprints.push((name, env, path, doc));
+    }
+    let now = without(now, &declared);
+    report.production = compare(&committed, &now);
+    for (name, env, path, doc) in blueprints {
         let (drifts, tally) = staging::compare(&doc.value, &live, &walked.raw, &production);
+        // Section 3: the overlay applied to production as it is now, against live staging;
+        // what it adds to section 2 is where staging and production part beyond the
+        // decisions in the overlay.
+        let mut now_for_env = now.clone();
+        now_for_env.version = committed.version;
+        let beyond = match generate::generate(
+            &now_for_env,
+            &snapshot_path,
+            generate::Target {
+                name: name.clone(),
+                overlay: config.resolve(&env.overlay),
+                out: config.resolve(&env.out),
+            },
+            crate::pipeline::Strict::Off,
+        ) {
+            Ok(g) => match g.files.iter().find(|f| f.path.ends_with("render.yaml")) {
+                Some(f) => {
+                    let fresh = crate::validate::Document::parse(&f.contents, &path)?;
+                    let (all, _) = staging::compare(&fresh.value, &live, &walked.raw, &production);
+                    all.into_iter().filter(|d| !drifts.contains(d)).collect()
+                }
+                None => Vec::new(),
+            },
+            Err(e) => vec![Drift {
+                kind: "environment",
+                resource: name.clone(),
+                what: format!("the overlay no longer applies to production as it is now: {e}"),
+                field: None,
+                detail: None,
+            }],
+        };
         report.staging.push(Environment {
             name: name.clone(),
             blueprint: path.display().to_string(),
             drifts,
+            beyond_overlay: beyond,
             tally,
         });
     }
     drop(walked);
-    // What the Blueprints declare is staging, never production, even in one workspace.
-    report.production = compare(&committed, &without(now, &declared));
 
     let out = match options.format {
         OutputFormat::Text => text(&report),
@@ -150,6 +188,8 @@ pub struct Environment {
     pub name: String,
     pub blueprint: String,
     pub drifts: Vec<Drift>,
+    /// Live staging against the overlay applied to production now, less `drifts`.
+    pub beyond_overlay: Vec<Drift>,
     pub tally: staging::Tally,
 }
 
@@ -373,6 +413,16 @@ fn text(r: &Report) -> String {
             }
         }
         s.push_str(&format!("{}\n", tally_line(&e.tally)));
+        if !e.beyond_overlay.is_empty() {
+            s.push_str(&format!(
+                "{} differs from production with its overlay applied, beyond its Blueprint: {} differences\n",
+                e.name,
+                e.beyond_overlay.len()
+            ));
+            for d in &e.beyond_overlay {
+                s.push_str(&line(d));
+            }
+        }
     }
     s
 }
@@ -418,6 +468,12 @@ fn markdown(r: &Report) -> String {
             s.push_str(&table(&e.drifts));
         }
         s.push_str(&format!("\n{}.\n", tally_line(&e.tally)));
+        if !e.beyond_overlay.is_empty() {
+            s.push_str(
+                "\nBeyond its Blueprint, against production now with the overlay applied:\n\n",
+            );
+            s.push_str(&table(&e.beyond_overlay));
+        }
     }
     s
 }
