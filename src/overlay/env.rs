@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::apply::{Names, Problems};
 use super::spec::{Action, EnvRule, Overlay};
 use super::*;
 use crate::model::identity::Production;
@@ -273,7 +272,7 @@ pub(super) fn resolve(
             let suspended = slot
                 .prod
                 .and_then(|v| v.refers_to.as_ref())
-                .is_some_and(|r| super::apply::is_suspended(snapshot, r.resource, &r.name));
+                .is_some_and(|r| super::is_suspended(snapshot, r.resource, &r.name));
             let copy = if suspended {
                 format!(
                     "it is suspended in production: copy it deliberately with select.includeSuspended: [{target}]"
@@ -504,7 +503,7 @@ fn selection_path(overlay: &Overlay, snapshot: &Snapshot, name: &str) -> String 
     let select = &overlay.file.select;
     let suspended = snapshot
         .resource_names()
-        .any(|(k, n)| n == name && super::apply::is_suspended(snapshot, k, n));
+        .any(|(k, n)| n == name && super::is_suspended(snapshot, k, n));
     match select
         .exclude
         .iter()
@@ -520,7 +519,7 @@ fn selection_path(overlay: &Overlay, snapshot: &Snapshot, name: &str) -> String 
 fn not_copied_note(snapshot: &Snapshot, kinds: &[ResourceKind], name: &str) -> String {
     if kinds
         .iter()
-        .any(|k| super::apply::is_suspended(snapshot, *k, name))
+        .any(|k| super::is_suspended(snapshot, *k, name))
     {
         format!("it is suspended in production; copy it with select.includeSuspended: [{name}]")
     } else {
@@ -1183,7 +1182,7 @@ fn left_out_owner(rule: &EnvRule, snapshot: &Snapshot, names: &Names) -> Option<
         .filter(|(_, n, _)| rule.on.is_empty() || rule.on.contains(n))
         .find(|(_, _, vars)| vars.iter().any(|v| pattern.matches(&v.key)))
         .map(|(k, n, _)| (k, n))?;
-    Some(if super::apply::is_suspended(snapshot, kind, name) {
+    Some(if super::is_suspended(snapshot, kind, name) {
         format!(
             "it is on {} `{name}`, which is suspended in production and so not copied: copy it with select.includeSuspended: [{name}], or remove the rule",
             kind.as_str()
