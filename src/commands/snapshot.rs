@@ -38,12 +38,16 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
         .owner
         .clone()
         .unwrap_or_else(|| config.file.production.owner.clone());
-    if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
+    if !crate::config::is_owner_id(&owner) {
         bail!("workspace id `{owner}` must start with `tea-` (team) or `usr-` (personal)");
     }
     let concurrency = options.concurrency.unwrap_or(api.concurrency);
-    if !(1..=64).contains(&concurrency) {
-        bail!("--concurrency must be between 1 and 64 (got {concurrency})");
+    if !crate::config::CONCURRENCY_RANGE.contains(&concurrency) {
+        bail!(
+            "--concurrency must be between {} and {} (got {concurrency})",
+            crate::config::CONCURRENCY_RANGE.start(),
+            crate::config::CONCURRENCY_RANGE.end()
+        );
     }
     let key = api_key(options.api_key_file.as_deref())?;
     let settings = ClientSettings {
