@@ -103,15 +103,27 @@ impl Default for Api {
 }
 
 pub const DEFAULT_API_URL: &str = "https://api.render.com/v1";
+/// Requests in flight at once unless the config or `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The concurrency the config and `--concurrency` may ask for.
+pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<usize> = 1..=64;
+/// Share of the rate-limit budget left for other tools unless the config says otherwise.
+pub const DEFAULT_HEADROOM: f64 = 0.2;
+
+/// Whether `owner` has the form of a Render workspace id: `tea-…` (team) or `usr-…`
+/// (personal).
+pub fn is_owner_id(owner: &str) -> bool {
+    owner.starts_with("tea-") || owner.starts_with("usr-")
+}
 
 fn default_api_url() -> String {
     DEFAULT_API_URL.to_string()
 }
 fn default_concurrency() -> usize {
-    8
+    DEFAULT_CONCURRENCY
 }
 fn default_headroom() -> f64 {
-    0.2
+    DEFAULT_HEADROOM
 }
 fn default_deadline() -> u64 {
     600
@@ -171,7 +183,7 @@ impl Config {
             ));
         }
         let owner = &self.file.production.owner;
-        if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
+        if !is_owner_id(owner) {
             let mut e = self.locations.error(
                 "production.owner",
                 "the workspace id must start with `tea-` (team) or `usr-` (personal)",
@@ -180,10 +192,15 @@ impl Config {
             return Err(e);
         }
         let api = &self.file.api;
-        if api.concurrency == 0 || api.concurrency > 64 {
-            return Err(self
-                .locations
-                .error("api.concurrency", "concurrency must be between 1 and 64"));
+        if !CONCURRENCY_RANGE.contains(&api.concurrency) {
+            return Err(self.locations.error(
+                "api.concurrency",
+                format!(
+                    "concurrency must be between {} and {}",
+                    CONCURRENCY_RANGE.start(),
+                    CONCURRENCY_RANGE.end()
+                ),
+            ));
         }
         if !(0.0..=0.9).contains(&api.headroom) {
             return Err(self
@@ -252,5 +269,43 @@ mod tests {
         let text = GOOD.replace("tea-x", "srv-x");
         let e = Config::parse(&text, Path::new("stageprint.yaml")).unwrap_err();
         assert_eq!(e.span.to_string(), "stageprint.yaml:3:3");
+    }
+
+    #[test]
+    fn owner_ids_and_concurrency_are_checked_in_one_place() {
+        // (owner, accepted)
+        for (owner, ok) in [
+            ("tea-x", true),
+            ("usr-abc", true),
+            ("srv-x", false),
+            ("TEA-x", false),
+            ("tea", false),
+            ("", false),
+        ] {
+            assert_eq!(is_owner_id(owner), ok, "{owner:?}");
+        }
+        // (concurrency, accepted by the config)
+        for (n, ok) in [
+            (0, false),
+            (1, true),
+            (DEFAULT_CONCURRENCY, true),
+            (64, true),
+            (65, false),
+        ] {
+            let text = format!("{GOOD}api:\n  concurrency: {n}\n");
+            let parsed = Config::parse(&text, Path::new("stageprint.yaml"));
+            assert_eq!(parsed.is_ok(), ok, "concurrency {n}");
+            if let Err(e) = parsed {
+                assert_eq!(e.message, "concurrency must be between 1 and 64");
+            }
+        }
+        let c = Config::parse(GOOD, Path::new("stageprint.yaml")).unwrap();
+        assert_eq!(c.file.api.concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(c.file.api.headroom, DEFAULT_HEADROOM);
+        let client = crate::snapshot::client::ClientSettings::default();
+        assert_eq!(
+            (client.concurrency, client.headroom),
+            (DEFAULT_CONCURRENCY, DEFAULT_HEADROOM)
+        );
     }
 }

@@ -32,7 +32,7 @@ impl Exit {
 /// The workspace id a command works in: the one given, else production's from the config.
 pub fn workspace_id(given: Option<&str>, config: &crate::config::Config) -> anyhow::Result<String> {
     let owner = given.unwrap_or(&config.file.production.owner).to_string();
-    if !(owner.starts_with("tea-") || owner.starts_with("usr-")) {
+    if !crate::config::is_owner_id(&owner) {
         anyhow::bail!("workspace id `{owner}` must start with `tea-` (team) or `usr-` (personal)");
     }
     Ok(owner)

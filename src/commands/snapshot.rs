@@ -36,8 +36,12 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
     let api = &config.file.api;
     let owner = super::workspace_id(options.owner.as_deref(), &config)?;
     let concurrency = options.concurrency.unwrap_or(api.concurrency);
-    if !(1..=64).contains(&concurrency) {
-        bail!("--concurrency must be between 1 and 64 (got {concurrency})");
+    if !crate::config::CONCURRENCY_RANGE.contains(&concurrency) {
+        bail!(
+            "--concurrency must be between {} and {} (got {concurrency})",
+            crate::config::CONCURRENCY_RANGE.start(),
+            crate::config::CONCURRENCY_RANGE.end()
+        );
     }
     let key = api_key(options.api_key_file.as_deref())?;
     let settings = ClientSettings {

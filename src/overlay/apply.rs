@@ -1,6 +1,6 @@
 //! The overlay pipeline: one short ordered function, each step a small unit.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::spec::{Overlay, Overrides};
 use super::*;
@@ -8,44 +8,6 @@ use crate::model::identity::Production;
 use crate::model::{self, ResourceKind, ServiceKind, Snapshot};
 use crate::pattern::{Pattern, substitute};
 use crate::yaml::{InputError, Locations};
-
-/// Collects every problem instead of stopping at the first.
-pub(super) struct Problems<'a> {
-    pub loc: &'a Locations,
-    pub errors: Vec<InputError>,
-}
-
-impl Problems<'_> {
-    pub fn at(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
-        let mut e = self.loc.error(path, message);
-        e.hint = hint;
-        self.errors.push(e);
-    }
-}
-
-/// Names of the copied resources: production name → staging name, per kind.
-#[derive(Debug, Default)]
-pub(super) struct Names {
-    /// Kind → production name → staging name.
-    pub map: HashMap<ResourceKind, HashMap<String, String>>,
-    /// Production service name → its kind, for building references by name.
-    pub service_kinds: HashMap<String, ServiceKind>,
-    /// What gave each copied resource its staging name.
-    pub causes: Vec<Change>,
-}
-
-impl Names {
-    pub fn staging(&self, kind: ResourceKind, production: &str) -> Option<&str> {
-        self.map.get(&kind)?.get(production).map(String::as_str)
-    }
-    pub fn service_kind(&self, production: &str) -> Option<ServiceKind> {
-        self.service_kinds.get(production).copied()
-    }
-
-    pub fn is_copied(&self, kind: ResourceKind, production: &str) -> bool {
-        self.staging(kind, production).is_some()
-    }
-}
 
 /// Apply an overlay to a production snapshot. Every problem is returned at once, each
 /// located in the overlay file.
@@ -352,25 +314,6 @@ fn check_settings_for_suspended(
                 );
             }
         }
-    }
-}
-
-/// Whether production has the resource suspended (services and databases can be).
-pub(super) fn is_suspended(snapshot: &Snapshot, kind: ResourceKind, name: &str) -> bool {
-    match kind {
-        ResourceKind::Service => snapshot
-            .services
-            .iter()
-            .any(|s| s.name == name && s.unexpressed.suspended),
-        ResourceKind::Database => snapshot
-            .databases
-            .iter()
-            .any(|d| d.name == name && d.unexpressed.suspended),
-        ResourceKind::KeyValue => snapshot
-            .key_values
-            .iter()
-            .any(|k| k.name == name && k.unexpressed.suspended),
-        ResourceKind::EnvGroup => false,
     }
 }
 

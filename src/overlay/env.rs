@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::apply::{Names, Problems};
 use super::spec::{Action, EnvRule, Overlay};
 use super::*;
 use crate::model::identity::Production;
@@ -74,6 +73,71 @@ impl Slot<'_> {
     }
 }
 
+/// What every env pass reads: the snapshot, the overlay and the copied resources.
+struct Ctx<'s> {
+    snapshot: &'s Snapshot,
+    overlay: &'s Overlay,
+    production: &'s Production,
+    names: &'s Names,
+    copied_services: BTreeMap<usize, &'s model::Service>,
+    copied_groups: BTreeMap<usize, &'s model::EnvGroup>,
+}
+
+impl<'s> Ctx<'s> {
+    fn new(
+        snapshot: &'s Snapshot,
+        overlay: &'s Overlay,
+        production: &'s Production,
+        names: &'s Names,
+    ) -> Self {
+        let copied_services = snapshot
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| names.is_copied(ResourceKind::Service, &s.name))
+            .collect();
+        let copied_groups = snapshot
+            .env_groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| names.is_copied(ResourceKind::EnvGroup, &g.name))
+            .collect();
+        Ctx {
+            snapshot,
+            overlay,
+            production,
+            names,
+            copied_services,
+            copied_groups,
+        }
+    }
+
+    fn owner_name(&self, o: Owner) -> &'s str {
+        match o {
+            Owner::Service(i) => self.snapshot.services[i].name.as_str(),
+            Owner::Group(i) => self.snapshot.env_groups[i].name.as_str(),
+        }
+    }
+
+    fn staging_owner(&self, o: Owner) -> String {
+        let (kind, name) = match o {
+            Owner::Service(_) => (ResourceKind::Service, self.owner_name(o)),
+            Owner::Group(_) => (ResourceKind::EnvGroup, self.owner_name(o)),
+        };
+        self.names
+            .staging(kind, name)
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// Where each variable ends up once the moves are carried out.
+struct Placed {
+    service_vars: BTreeMap<usize, BTreeMap<String, (VarSource, Option<Cause>)>>,
+    group_vars: BTreeMap<usize, GroupVars>,
+}
+
+/// The env stage, as ordered passes over the production variables.
 pub(super) fn resolve(
     snapshot: &Snapshot,
     overlay: &Overlay,
@@ -84,41 +148,26 @@ pub(super) fn resolve(
     p: &mut Problems,
 ) -> EnvOutcome {
     super::secret_fields::check(snapshot, overlay, services, p);
-    let copied_services: BTreeMap<usize, &model::Service> = snapshot
-        .services
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| names.is_copied(ResourceKind::Service, &s.name))
-        .collect();
-    let copied_groups: BTreeMap<usize, &model::EnvGroup> = snapshot
-        .env_groups
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| names.is_copied(ResourceKind::EnvGroup, &g.name))
-        .collect();
-    let owner_name = |o: Owner| match o {
-        Owner::Service(i) => snapshot.services[i].name.as_str(),
-        Owner::Group(i) => snapshot.env_groups[i].name.as_str(),
-    };
-    let staging_owner = |o: Owner| match o {
-        Owner::Service(i) => names
-            .staging(ResourceKind::Service, &snapshot.services[i].name)
-            .unwrap_or_default()
-            .to_string(),
-        Owner::Group(i) => names
-            .staging(ResourceKind::EnvGroup, &snapshot.env_groups[i].name)
-            .unwrap_or_default()
-            .to_string(),
-    };
+    let cx = Ctx::new(snapshot, overlay, production, names);
+    let mut slots = defaults(&cx);
+    propagate_renames(&mut slots, snapshot, names);
+    rules_by_action(&cx, &mut slots, p);
+    production_out(&cx, &mut slots, p);
+    let placed = moves(&cx, &slots, p);
+    let (records, steps) = records(&cx, &slots, changes);
+    assemble(&cx, placed, records, steps, p)
+}
 
-    // Defaults.
+/// Pass 1: every variable of a copied service or env group, rewired to staging.
+fn defaults<'s>(cx: &Ctx<'s>) -> Vec<Slot<'s>> {
+    let (snapshot, names) = (cx.snapshot, cx.names);
     let mut slots: Vec<Slot> = Vec::new();
-    for (&i, s) in &copied_services {
+    for (&i, s) in &cx.copied_services {
         for v in &s.env_vars {
             slots.push(initial(Owner::Service(i), v, snapshot, names));
         }
     }
-    for (&i, g) in &copied_groups {
+    for (&i, g) in &cx.copied_groups {
         for v in &g.env_vars {
             let mut slot = initial(Owner::Group(i), v, snapshot, names);
             if matches!(slot.state, State::Ref(_)) {
@@ -131,9 +180,13 @@ pub(super) fn resolve(
             slots.push(slot);
         }
     }
-    propagate_renames(&mut slots, snapshot, names);
+    slots
+}
 
-    // Rules, by action.
+/// Pass 3: the overlay's env rules, one action at a time, then the rules that matched nothing.
+fn rules_by_action<'s>(cx: &Ctx<'s>, slots: &mut Vec<Slot<'s>>, p: &mut Problems) {
+    let (snapshot, overlay, production, names) = (cx.snapshot, cx.overlay, cx.production, cx.names);
+    let owner_name = |o: Owner| cx.owner_name(o);
     let rules = &overlay.file.env;
     check_rule_targets(rules, snapshot, names, p);
     let mut matched = vec![0usize; rules.len()];
@@ -168,10 +221,10 @@ pub(super) fn resolve(
             if action == Action::Set {
                 matched[ri] += add_missing(
                     rule,
-                    &mut slots,
+                    slots,
                     snapshot,
-                    &copied_services,
-                    &copied_groups,
+                    &cx.copied_services,
+                    &cx.copied_groups,
                     &cause,
                 );
             }
@@ -212,16 +265,7 @@ pub(super) fn resolve(
                     matched[ri] += 1;
                     continue;
                 }
-                if apply_rule(
-                    rule,
-                    &path,
-                    slot,
-                    snapshot,
-                    names,
-                    &copied_groups,
-                    &cause,
-                    p,
-                ) {
+                if apply_rule(cx, rule, &path, slot, &cause, p) {
                     matched[ri] += 1;
                 }
             }
@@ -257,13 +301,19 @@ pub(super) fn resolve(
                         .to_string(),
                 )
             } else {
-                key_suggestion(&rule.key, &slots)
+                key_suggestion(&rule.key, slots)
             };
             p.at(&format!("env[{ri}].key"), what, hint);
         }
     }
-    keep_production_out(&mut slots, production, overlay);
-    for slot in &slots {
+}
+
+/// Pass 4: no production value reaches staging; a reference left unresolved is a problem.
+fn production_out(cx: &Ctx, slots: &mut [Slot], p: &mut Problems) {
+    let (snapshot, overlay, production) = (cx.snapshot, cx.overlay, cx.production);
+    let owner_name = |o: Owner| cx.owner_name(o);
+    keep_production_out(slots, production, overlay);
+    for slot in slots.iter() {
         if let State::Unresolved(msg) = &slot.state {
             let target = slot
                 .prod
@@ -273,7 +323,7 @@ pub(super) fn resolve(
             let suspended = slot
                 .prod
                 .and_then(|v| v.refers_to.as_ref())
-                .is_some_and(|r| super::apply::is_suspended(snapshot, r.resource, &r.name));
+                .is_some_and(|r| super::is_suspended(snapshot, r.resource, &r.name));
             let copy = if suspended {
                 format!(
                     "it is suspended in production: copy it deliberately with select.includeSuspended: [{target}]"
@@ -292,21 +342,23 @@ pub(super) fn resolve(
             );
         }
     }
+}
 
-    // Moves between services and groups.
+/// Pass 5: variables move between services and env groups as the rules said.
+fn moves(cx: &Ctx, slots: &[Slot], p: &mut Problems) -> Placed {
+    let snapshot = cx.snapshot;
+    let owner_name = |o: Owner| cx.owner_name(o);
     let mut service_vars: BTreeMap<usize, BTreeMap<String, (VarSource, Option<Cause>)>> =
         BTreeMap::new();
     let mut group_vars: BTreeMap<usize, GroupVars> = BTreeMap::new();
-    for &i in copied_services.keys() {
+    for &i in cx.copied_services.keys() {
         service_vars.entry(i).or_default();
     }
-    for &i in copied_groups.keys() {
+    for &i in cx.copied_groups.keys() {
         group_vars.entry(i).or_default();
     }
-    let mut records = Vec::new();
-    let mut steps = Vec::new();
     let mut moved_out: Vec<(usize, &Slot)> = Vec::new();
-    for slot in &slots {
+    for slot in slots {
         let decided = slot.decided();
         match (slot.owner, &slot.state) {
             (_, State::Dropped(_)) | (_, State::Unresolved(_)) => {}
@@ -357,7 +409,8 @@ pub(super) fn resolve(
             continue;
         };
         let group = &snapshot.env_groups[*g].name;
-        if !copied_services
+        if !cx
+            .copied_services
             .values()
             .any(|s| s.env_groups.iter().any(|n| n == group))
         {
@@ -374,7 +427,7 @@ pub(super) fn resolve(
             );
             continue;
         }
-        for (&i, s) in &copied_services {
+        for (&i, s) in &cx.copied_services {
             if !s
                 .env_groups
                 .iter()
@@ -391,12 +444,27 @@ pub(super) fn resolve(
         }
     }
 
-    // Records, steps and provenance for every variable.
-    for slot in &slots {
+    Placed {
+        service_vars,
+        group_vars,
+    }
+}
+
+/// Pass 6: a record, the manual steps and the provenance of every variable.
+fn records(
+    cx: &Ctx,
+    slots: &[Slot],
+    changes: &mut Vec<Change>,
+) -> (Vec<EnvRecord>, Vec<ManualStep>) {
+    let staging_owner = |o: Owner| cx.staging_owner(o);
+    let owner_name = |o: Owner| cx.owner_name(o);
+    let mut records = Vec::new();
+    let mut steps = Vec::new();
+    for slot in slots {
         let record = record_for(
             slot,
-            snapshot,
-            names,
+            cx.snapshot,
+            cx.names,
             &staging_owner,
             owner_name(slot.owner),
         );
@@ -407,7 +475,22 @@ pub(super) fn resolve(
         records.push(record);
     }
 
-    // Assemble.
+    (records, steps)
+}
+
+/// The staging variables of every copied service and env group.
+fn assemble(
+    cx: &Ctx,
+    placed: Placed,
+    records: Vec<EnvRecord>,
+    mut steps: Vec<ManualStep>,
+    p: &mut Problems,
+) -> EnvOutcome {
+    let (snapshot, names) = (cx.snapshot, cx.names);
+    let Placed {
+        service_vars,
+        group_vars,
+    } = placed;
     let mut out_services = HashMap::new();
     for (i, vars) in service_vars {
         let s = &snapshot.services[i];
@@ -433,7 +516,6 @@ pub(super) fn resolve(
         }
         out_services.insert(s.name.clone(), (env, groups));
     }
-    let _ = services;
     let mut groups = Vec::new();
     for (g, vars) in group_vars {
         let prod = &snapshot.env_groups[g];
@@ -504,7 +586,7 @@ fn selection_path(overlay: &Overlay, snapshot: &Snapshot, name: &str) -> String 
     let select = &overlay.file.select;
     let suspended = snapshot
         .resource_names()
-        .any(|(k, n)| n == name && super::apply::is_suspended(snapshot, k, n));
+        .any(|(k, n)| n == name && super::is_suspended(snapshot, k, n));
     match select
         .exclude
         .iter()
@@ -520,7 +602,7 @@ fn selection_path(overlay: &Overlay, snapshot: &Snapshot, name: &str) -> String 
 fn not_copied_note(snapshot: &Snapshot, kinds: &[ResourceKind], name: &str) -> String {
     if kinds
         .iter()
-        .any(|k| super::apply::is_suspended(snapshot, *k, name))
+        .any(|k| super::is_suspended(snapshot, *k, name))
     {
         format!("it is suspended in production; copy it with select.includeSuspended: [{name}]")
     } else {
@@ -967,17 +1049,15 @@ fn add_missing<'s>(
     added
 }
 
-#[allow(clippy::too_many_arguments)]
 fn apply_rule(
+    cx: &Ctx,
     rule: &EnvRule,
     path: &str,
     slot: &mut Slot,
-    snapshot: &Snapshot,
-    names: &Names,
-    groups: &BTreeMap<usize, &model::EnvGroup>,
     cause: &Cause,
     p: &mut Problems,
 ) -> bool {
+    let (snapshot, names, groups) = (cx.snapshot, cx.names, &cx.copied_groups);
     match rule.action() {
         Action::Set => {
             let value = rule.set.clone().unwrap_or_default();
@@ -1182,7 +1262,7 @@ fn left_out_owner(rule: &EnvRule, snapshot: &Snapshot, names: &Names) -> Option<
         .filter(|(_, n, _)| rule.on.is_empty() || rule.on.contains(n))
         .find(|(_, _, vars)| vars.iter().any(|v| pattern.matches(&v.key)))
         .map(|(k, n, _)| (k, n))?;
-    Some(if super::apply::is_suspended(snapshot, kind, name) {
+    Some(if super::is_suspended(snapshot, kind, name) {
         format!(
             "it is on {} `{name}`, which is suspended in production and so not copied: copy it with select.includeSuspended: [{name}], or remove the rule",
             kind.as_str()
@@ -1367,4 +1447,285 @@ fn steps_for(slot: &Slot, staging_owner: &str, record: &EnvRecord) -> Vec<Manual
         _ => {}
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// One service, one database and one env group that the service links.
+    const SNAPSHOT: &str = include_str!("../../tests/fixtures/env-passes.snapshot.yaml");
+
+    struct Fixture {
+        snapshot: Snapshot,
+        overlay: Overlay,
+        production: Production,
+        names: Names,
+    }
+
+    /// The snapshot above with everything copied under `-stg`, and an overlay whose env
+    /// rules are `env` (YAML list items, one a line).
+    fn fixture(env: &[&str]) -> Fixture {
+        let snapshot = Snapshot::from_yaml(SNAPSHOT, Path::new("snapshot.yaml")).unwrap();
+        let rules: String = env.iter().map(|r| format!("  - {r}\n")).collect();
+        let text = format!("version: 1\nrename: {{suffix: -stg}}\nenv:\n{rules}");
+        let text = if env.is_empty() {
+            text.replace("env:\n", "")
+        } else {
+            text
+        };
+        let overlay = Overlay::parse(&text, Path::new("stageprint.yaml")).unwrap();
+        let mut names = Names::default();
+        let copied = snapshot
+            .services
+            .iter()
+            .map(|s| (ResourceKind::Service, &s.name))
+            .chain(
+                snapshot
+                    .databases
+                    .iter()
+                    .map(|d| (ResourceKind::Database, &d.name)),
+            )
+            .chain(
+                snapshot
+                    .env_groups
+                    .iter()
+                    .map(|g| (ResourceKind::EnvGroup, &g.name)),
+            );
+        for (kind, name) in copied {
+            names
+                .map
+                .entry(kind)
+                .or_default()
+                .insert(name.clone(), format!("{name}-stg"));
+        }
+        for s in &snapshot.services {
+            names.service_kinds.insert(s.name.clone(), s.kind);
+        }
+        let production = Production::new(&snapshot);
+        Fixture {
+            snapshot,
+            overlay,
+            production,
+            names,
+        }
+    }
+
+    impl Fixture {
+        fn cx(&self) -> Ctx<'_> {
+            Ctx::new(&self.snapshot, &self.overlay, &self.production, &self.names)
+        }
+    }
+
+    /// The first three passes: defaults, renames, rules.
+    fn through_rules<'s>(cx: &Ctx<'s>) -> (Vec<Slot<'s>>, Problems<'s>) {
+        let mut slots = defaults(cx);
+        propagate_renames(&mut slots, cx.snapshot, cx.names);
+        let mut p = Problems {
+            loc: &cx.overlay.locations,
+            errors: Vec::new(),
+        };
+        rules_by_action(cx, &mut slots, &mut p);
+        (slots, p)
+    }
+
+    /// A variable's state in a few words: `literal:VALUE`, `ref`, `operator`, …
+    fn shown(state: &State) -> String {
+        match state {
+            State::Literal(v) => format!("literal:{v}"),
+            State::Operator(_) => "operator".into(),
+            State::Generate => "generate".into(),
+            State::Ref(_) => "ref".into(),
+            State::Dropped(_) => "dropped".into(),
+            State::Unresolved(_) => "unresolved".into(),
+        }
+    }
+
+    fn state_of(slots: &[Slot], key: &str) -> String {
+        let found: Vec<String> = slots
+            .iter()
+            .filter(|s| s.key == key)
+            .map(|s| shown(&s.state))
+            .collect();
+        found.join(",")
+    }
+
+    #[test]
+    fn defaults_copy_every_variable_and_rewire_references() {
+        let f = fixture(&[]);
+        let slots = defaults(&f.cx());
+        let table = [
+            ("LOG_LEVEL", "literal:info"),
+            ("API_URL", "literal:https://api.acme.example/v1"),
+            ("SELF_URL", "literal:https://shop-web.onrender.com/hook"),
+            ("SERVICE_ID", "literal:srv-aaaaaaaaaaaaaaaaaaa1"),
+            ("DATABASE_URL", "ref"),
+            ("FEATURE", "literal:on"),
+        ];
+        assert_eq!(slots.len(), table.len());
+        for (key, want) in table {
+            assert_eq!(state_of(&slots, key), want, "{key}");
+        }
+    }
+
+    #[test]
+    fn rules_by_action_decide_values_and_report_what_matches_nothing() {
+        // (rules, key, state after the rules, a problem message must contain)
+        let table: &[(&[&str], &str, &str, Option<&str>)] = &[
+            (
+                &["{key: LOG_LEVEL, set: debug}"],
+                "LOG_LEVEL",
+                "literal:debug",
+                None,
+            ),
+            (&["{key: LOG_*, drop: noisy}"], "LOG_LEVEL", "dropped", None),
+            (
+                &["{key: API_URL, secret: ask ops}"],
+                "API_URL",
+                "operator",
+                None,
+            ),
+            (
+                &["{key: FEATURE, generate: true}"],
+                "FEATURE",
+                "generate",
+                None,
+            ),
+            (
+                &["{key: API_URL, replace: {api.acme.example: api.staging.example}}"],
+                "API_URL",
+                "literal:https://api.staging.example/v1",
+                None,
+            ),
+            // The set rule runs before the replace rule, whatever their order in the file.
+            (
+                &[
+                    "{key: API_URL, replace: {a.example: b.example}}",
+                    "{key: API_URL, set: \"https://a.example\"}",
+                ],
+                "API_URL",
+                "literal:https://b.example",
+                None,
+            ),
+            (
+                &["{key: NOT_THERE, set: x}"],
+                "LOG_LEVEL",
+                "literal:info",
+                Some("matches no variable"),
+            ),
+            // A set rule with `on` and a plain key adds the variable where it is missing.
+            (
+                &["{key: LOG_LEVEL, on: [shop-shared], set: x}"],
+                "LOG_LEVEL",
+                "literal:info,literal:x",
+                None,
+            ),
+            (
+                &["{key: LOG_*, on: [shop-shared], drop: noisy}"],
+                "LOG_LEVEL",
+                "literal:info",
+                Some("matches no variable"),
+            ),
+        ];
+        for (rules, key, want, problem) in table {
+            let f = fixture(rules);
+            let cx = f.cx();
+            let (slots, p) = through_rules(&cx);
+            assert_eq!(state_of(&slots, key), *want, "{rules:?}");
+            let messages: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+            match problem {
+                Some(text) => assert!(
+                    messages.iter().any(|m| m.contains(text)),
+                    "{rules:?}: {messages:?}"
+                ),
+                None => assert!(messages.is_empty(), "{rules:?}: {messages:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn production_out_hands_production_values_to_the_operator_unless_a_rule_decided() {
+        // (rules, key, state after the pass)
+        let table: &[(&[&str], &str, &str)] = &[
+            // The renames pass rewrote the production host; an id has no staging form.
+            (
+                &[],
+                "SELF_URL",
+                "literal:https://shop-web-stg.onrender.com/hook",
+            ),
+            (&[], "SERVICE_ID", "operator"),
+            (&[], "API_URL", "literal:https://api.acme.example/v1"),
+            (&[], "LOG_LEVEL", "literal:info"),
+            (
+                &["{key: SELF_URL, drop: not needed}"],
+                "SELF_URL",
+                "dropped",
+            ),
+        ];
+        for (rules, key, want) in table {
+            let f = fixture(rules);
+            let cx = f.cx();
+            let (mut slots, mut p) = through_rules(&cx);
+            production_out(&cx, &mut slots, &mut p);
+            assert_eq!(state_of(&slots, key), *want, "{rules:?}");
+        }
+    }
+
+    #[test]
+    fn moves_place_variables_on_services_or_groups() {
+        // (rules, key, on the service, in the group)
+        let table: &[(&[&str], &str, bool, bool)] = &[
+            (&[], "LOG_LEVEL", true, false),
+            (&[], "FEATURE", false, true),
+            (&[], "DATABASE_URL", true, false),
+            (
+                &["{key: LOG_LEVEL, group: shop-shared}"],
+                "LOG_LEVEL",
+                false,
+                true,
+            ),
+            (&["{key: FEATURE, ungroup: true}"], "FEATURE", true, false),
+            (
+                &["{key: LOG_LEVEL, drop: noisy}"],
+                "LOG_LEVEL",
+                false,
+                false,
+            ),
+        ];
+        for (rules, key, on_service, in_group) in table {
+            let f = fixture(rules);
+            let cx = f.cx();
+            let (mut slots, mut p) = through_rules(&cx);
+            production_out(&cx, &mut slots, &mut p);
+            let placed = moves(&cx, &slots, &mut p);
+            let service = placed.service_vars.values().any(|v| v.contains_key(*key));
+            let group = placed.group_vars.values().any(|v| v.contains_key(*key));
+            assert_eq!(
+                (service, group),
+                (*on_service, *in_group),
+                "{rules:?} {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn records_name_staging_owners_and_keep_one_record_a_variable() {
+        let f = fixture(&["{key: LOG_LEVEL, set: debug}"]);
+        let cx = f.cx();
+        let (slots, _) = through_rules(&cx);
+        let mut changes = Vec::new();
+        let (records, _) = records(&cx, &slots, &mut changes);
+        assert_eq!(records.len(), slots.len());
+        let owners: BTreeSet<&str> = records
+            .iter()
+            .filter_map(|r| r.staging_owner.as_deref())
+            .collect();
+        assert_eq!(owners, BTreeSet::from(["shop-shared-stg", "shop-web-stg"]));
+        assert!(
+            !changes.is_empty(),
+            "the set rule is a change from production"
+        );
+    }
 }

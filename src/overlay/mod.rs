@@ -11,12 +11,13 @@ mod secret_fields;
 pub mod spec;
 mod steps;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::model;
-use crate::yaml::Span;
+use crate::model::{self, ResourceKind, ServiceKind, Snapshot};
+use crate::yaml::{InputError, Locations, Span};
 
 pub use apply::apply;
 pub use spec::{Overlay, OverlayFile};
@@ -314,4 +315,61 @@ pub struct NotCopied {
     pub kind: &'static str,
     pub name: String,
     pub reason: String,
+}
+
+/// Collects every problem instead of stopping at the first.
+struct Problems<'a> {
+    pub loc: &'a Locations,
+    pub errors: Vec<InputError>,
+}
+
+impl Problems<'_> {
+    pub fn at(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
+        let mut e = self.loc.error(path, message);
+        e.hint = hint;
+        self.errors.push(e);
+    }
+}
+
+/// Names of the copied resources: production name → staging name, per kind.
+#[derive(Debug, Default)]
+struct Names {
+    /// Kind → production name → staging name.
+    pub map: HashMap<ResourceKind, HashMap<String, String>>,
+    /// Production service name → its kind, for building references by name.
+    pub service_kinds: HashMap<String, ServiceKind>,
+    /// What gave each copied resource its staging name.
+    pub causes: Vec<Change>,
+}
+
+impl Names {
+    pub fn staging(&self, kind: ResourceKind, production: &str) -> Option<&str> {
+        self.map.get(&kind)?.get(production).map(String::as_str)
+    }
+    pub fn service_kind(&self, production: &str) -> Option<ServiceKind> {
+        self.service_kinds.get(production).copied()
+    }
+
+    pub fn is_copied(&self, kind: ResourceKind, production: &str) -> bool {
+        self.staging(kind, production).is_some()
+    }
+}
+
+/// Whether production has the resource suspended (services and databases can be).
+fn is_suspended(snapshot: &Snapshot, kind: ResourceKind, name: &str) -> bool {
+    match kind {
+        ResourceKind::Service => snapshot
+            .services
+            .iter()
+            .any(|s| s.name == name && s.unexpressed.suspended),
+        ResourceKind::Database => snapshot
+            .databases
+            .iter()
+            .any(|d| d.name == name && d.unexpressed.suspended),
+        ResourceKind::KeyValue => snapshot
+            .key_values
+            .iter()
+            .any(|k| k.name == name && k.unexpressed.suspended),
+        ResourceKind::EnvGroup => false,
+    }
 }

@@ -5,7 +5,7 @@
 //! staging service that would inherit it is refused, located where the overlay fixes it;
 //! a command or header value the overlay itself sets must pass the same classifier.
 
-use super::apply::Problems;
+use super::Problems;
 use super::spec::{Overlay, Overrides};
 use crate::model::{self, Snapshot};
 use crate::secrets::Classifier;

@@ -307,8 +307,8 @@ impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
             base_url: crate::config::DEFAULT_API_URL.to_string(),
-            concurrency: 8,
-            headroom: 0.2,
+            concurrency: crate::config::DEFAULT_CONCURRENCY,
+            headroom: crate::config::DEFAULT_HEADROOM,
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             max_pages: 1000,
