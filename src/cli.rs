@@ -160,6 +160,10 @@ pub struct VerifyArgs {
     /// Poll while deploys are in progress, for at most this many seconds (default 600).
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
     pub wait: Option<u64>,
+    /// Also time each service's production counterpart (its URL in the snapshot), as the
+    /// baseline beside staging's latency.
+    #[arg(long)]
+    pub compare_production: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -318,6 +322,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 environment: a.environment,
                 format: output_format(a.format),
                 wait: a.wait.map(std::time::Duration::from_secs),
+                compare_production: a.compare_production,
                 owner: a.api.owner,
                 api_key_file: a.api.api_key_file,
                 api_url: a.api.api_url,

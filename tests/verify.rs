@@ -169,3 +169,48 @@ fn each_kind_of_failure_is_named() {
         "{out}"
     );
 }
+
+/// `--compare-production` times production's own health check (its URL in the snapshot)
+/// beside staging's, as the baseline.
+#[test]
+fn production_is_timed_beside_staging_when_asked() {
+    let port = free_port();
+    let project = support::example_project();
+    let snapshot = project.path().join("generated/production.snapshot.yaml");
+    let text = std::fs::read_to_string(&snapshot).unwrap().replace(
+        "https://insurance-navigator-api.onrender.com",
+        &format!("http://127.0.0.1:{port}/svc/insurance-navigator-api"),
+    );
+    std::fs::write(&snapshot, text).unwrap();
+    let bg = Background::start(
+        synced(port, true),
+        Settings {
+            port,
+            ..Settings::default()
+        },
+    );
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
+        .env("RENDER_API_KEY", bg.fake.key())
+        .current_dir(project.path())
+        .args(["verify", "--compare-production", "--api-url"])
+        .arg(bg.fake.url())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(&format!("{API} health")))
+        .unwrap();
+    assert!(
+        line.contains("; production http://127.0.0.1:") && line.matches("median").count() == 2,
+        "{line}"
+    );
+    let production_checks = bg
+        .fake
+        .served()
+        .iter()
+        .filter(|s| s.path.starts_with("/svc/insurance-navigator-api"))
+        .count();
+    assert_eq!(production_checks, 5);
+}

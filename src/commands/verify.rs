@@ -29,6 +29,8 @@ pub struct Options {
     pub format: OutputFormat,
     /// Poll until deploys settle, for at most this long.
     pub wait: Option<Duration>,
+    /// Also time production's health checks, as the baseline beside staging's.
+    pub compare_production: bool,
     pub owner: Option<String>,
     pub api_key_file: Option<std::path::PathBuf>,
     pub api_url: Option<String>,
@@ -80,6 +82,28 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
             },
             Strict::Off,
         )?;
+        // Production's health-check URL per staging service, from the snapshot.
+        let baselines: Vec<(String, String)> = if options.compare_production {
+            generated
+                .staging
+                .services
+                .iter()
+                .filter_map(|s| {
+                    let prod = snapshot
+                        .services
+                        .iter()
+                        .find(|p| p.name == s.production_name)?;
+                    let url = prod.network.url.as_deref()?;
+                    let path = prod.health_check_path.as_deref().unwrap_or("/");
+                    Some((
+                        s.service.name.clone(),
+                        format!("{}{path}", url.trim_end_matches('/')),
+                    ))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let files: Vec<(String, Vec<String>)> = generated
             .staging
             .services
@@ -97,7 +121,14 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
             .collect();
         checks.extend(
             runtime
-                .block_on(verify(&client, &owner, &doc.value, &files, options.wait))
+                .block_on(verify(
+                    &client,
+                    &owner,
+                    &doc.value,
+                    &files,
+                    &baselines,
+                    options.wait,
+                ))
                 .map_err(|e| anyhow::anyhow!("verifying `{name}`: {e}"))?,
         );
     }
@@ -114,6 +145,7 @@ async fn verify(
     owner: &str,
     blueprint: &Value,
     secret_files: &[(String, Vec<String>)],
+    baselines: &[(String, String)],
     wait: Option<Duration>,
 ) -> Result<Vec<Check>, RequestError> {
     let mut out = Vec::new();
@@ -221,7 +253,14 @@ async fn verify(
             match check_base_url(&target) {
                 Err(why) => check("health", false, format!("{target}: {why}")),
                 Ok(u) => {
-                    let (ok, detail) = probe(&health, u.as_str()).await;
+                    let (ok, mut detail) = probe(&health, u.as_str()).await;
+                    if let Some((_, prod)) = baselines.iter().find(|(n, _)| n == name) {
+                        let baseline = match check_base_url(prod) {
+                            Ok(p) => probe(&health, p.as_str()).await.1,
+                            Err(why) => why,
+                        };
+                        detail.push_str(&format!("; production {prod}: {baseline}"));
+                    }
                     check("health", ok, format!("{target}: {detail}"));
                 }
             }
