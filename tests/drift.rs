@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::fake_render::{Background, Settings, Workspace, sync};
+use support::fake_render::{Background, Fault, Settings, Workspace, sync};
 
 const WORKER: &str = "srv-d05lqa6uk2gs73c9ohn0";
 const API: &str = "srv-d05lq8uuk2gs73c9ohe0";
@@ -41,8 +41,12 @@ fn right_after_a_sync_the_operator_provided_keys_are_the_only_drift() {
 }
 
 fn drift(ws: Workspace, format: &str) -> (i32, String) {
+    drift_with(ws, format, Settings::default())
+}
+
+fn drift_with(ws: Workspace, format: &str, settings: Settings) -> (i32, String) {
     let project = support::example_project();
-    let bg = Background::start(ws, Settings::default());
+    let bg = Background::start(ws, settings);
     let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
         .env("RENDER_API_KEY", bg.fake.key())
         .env_remove("STAGEPRINT_FINGERPRINT_KEY")
@@ -280,5 +284,32 @@ fn staging_behind_production_beyond_the_overlay_is_named() {
     assert!(
         out.contains("service insurance-navigator-staging-worker: env var missing FEATURE_X"),
         "{out}"
+    );
+}
+
+/// 5xx answers, resets and 429s on the way give the same verdict; a wrong key is a clear
+/// error (exit 1), never a drift.
+#[test]
+fn a_flaky_api_gives_the_same_verdict_and_a_wrong_key_exit_1() {
+    let mut settings = Settings::default();
+    settings.faults.every = 4;
+    settings.faults.kinds = vec![Fault::Status(502), Fault::Reset, Fault::TooMany];
+    let (code, out) = drift_with(production(), "text", settings);
+    assert_eq!(code, 0, "{out}");
+
+    let project = support::example_project();
+    let bg = Background::start(production(), Settings::default());
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
+        .env("RENDER_API_KEY", "rnd_wrongKeyCanary00000000000")
+        .current_dir(project.path())
+        .args(["drift", "--api-url"])
+        .arg(bg.fake.url())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("401") && !stderr.contains("wrongKeyCanary"),
+        "{stderr}"
     );
 }
