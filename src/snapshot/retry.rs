@@ -7,8 +7,6 @@
 //! jitter that tests switch off; a server's `Retry-After` is honoured but bounded.
 
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tracing::info;
@@ -124,23 +122,9 @@ where
     }
 }
 
-/// A number in [0, 1) for jitter: a SplitMix64 sequence from a per-process random seed.
+/// A number in [0, 1) for jitter (fastrand: a per-thread generator seeded at random).
 fn random_unit() -> f64 {
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut seed = STATE.load(Ordering::Relaxed);
-    if seed == 0 {
-        seed = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-            | 1;
-    }
-    let next = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    STATE.store(next, Ordering::Relaxed);
-    let mut z = next;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
+    fastrand::f64()
 }
 
 #[cfg(test)]
