@@ -219,10 +219,10 @@ impl Comments<'_> {
         Some(match &c.production {
             Some(p) => format!(
                 "{}; production: {}",
-                c.cause.describe(),
+                c.cause.name(),
                 crate::yaml::comment_text(p)
             ),
-            None => c.cause.describe(),
+            None => c.cause.name(),
         })
     }
 
@@ -255,9 +255,12 @@ pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
             .collect(),
     };
     let mut resources = Resources::default();
-    resources
-        .services
-        .extend(staging.services.iter().map(|s| service(s, &comments)));
+    resources.services.extend(
+        staging
+            .services
+            .iter()
+            .map(|s| service(s, staging, &comments)),
+    );
     resources
         .services
         .extend(staging.key_values.iter().map(|k| key_value(k, &comments)));
@@ -305,7 +308,7 @@ pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
     }
 }
 
-fn service(s: &StagingService, comments: &Comments) -> Service {
+fn service(s: &StagingService, staging: &Staging, comments: &Comments) -> Service {
     let svc = &s.service;
     let name = svc.name.as_str();
     let server = svc.kind.is_server();
@@ -371,7 +374,11 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         name: svc.name.clone(),
         runtime: Some(svc.runtime.clone()),
         repo: svc.repo.clone(),
-        branch: svc.branch.clone(),
+        // Previews build the pull request's branch only when none is fixed; steps.rs
+        // names the branch the Blueprint must then be synced from.
+        branch: svc.branch.clone().filter(|_| {
+            !crate::overlay::steps::previews_build_pull_requests(staging.previews.as_ref(), svc)
+        }),
         root_dir: svc.root_dir.clone(),
         image: svc.image.as_ref().map(|i| Image {
             url: i.url.clone(),
@@ -390,7 +397,9 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
             target_memory_percent: sc.target_memory_percent,
         }),
         commands,
-        auto_deploy_trigger: Some(svc.auto_deploy_trigger.clone()),
+        // An image service deploys when told to: the trigger means nothing there.
+        auto_deploy_trigger: Some(svc.auto_deploy_trigger.clone())
+            .filter(|_| svc.runtime != "image"),
         build_filter: svc.build_filter.clone(),
         disk: svc.disk.as_ref().filter(|_| server).map(|d| Disk {
             name: d.name.clone(),

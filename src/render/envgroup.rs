@@ -66,7 +66,7 @@ pub fn render(
             Node::str(
                 r.cause
                     .as_ref()
-                    .map(|c| c.describe())
+                    .map(|c| c.name())
                     .unwrap_or_else(|| "default".into()),
             ),
         );
