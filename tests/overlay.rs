@@ -431,5 +431,5 @@ fn changed_values_carry_comments_naming_the_rule_never_secrets() {
     );
     // Positions belong to the report: a line added to the overlay rewrites no comment.
     assert!(!text.contains("overlay.yaml:"), "{text}");
-    assert!(file(&out.files, "report.md").contains("overlay.yaml:6:5"));
+    assert!(file(&out.files, "report-details.md").contains("overlay.yaml:6:5"));
 }

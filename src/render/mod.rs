@@ -9,6 +9,7 @@ mod blueprint;
 mod envgroup;
 pub mod report;
 pub mod review;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -28,6 +29,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/render.yaml.j2"),
     ),
     ("report.md.j2", include_str!("../../templates/report.md.j2")),
+    (
+        "report-details.md.j2",
+        include_str!("../../templates/report-details.md.j2"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -146,7 +151,11 @@ pub fn render(
     }
     files.push(File {
         path: paths.out_dir.join("report.md"),
-        contents: render_template("report.md.j2", report)?,
+        contents: render_template("report.md.j2", &summary::context(report))?,
+    });
+    files.push(File {
+        path: paths.out_dir.join("report-details.md"),
+        contents: render_template("report-details.md.j2", report)?,
     });
     let mut json = report_json(report)?;
     json.push('\n');
