@@ -11,7 +11,7 @@ use crate::render::report::FindingRow;
 use crate::render::{self, Paths, Report};
 use crate::secrets::Fingerprinter;
 use crate::validate::{self, Finding, isolation};
-use crate::yaml::{InputError, Locations};
+use crate::yaml::InputError;
 
 /// How strict to be about variables no rule decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,17 +77,14 @@ pub fn run(
     // 1. Apply the overlay: every problem with it is reported here, located in the file,
     //    before any output exists.
     let staging = overlay::apply(snapshot, overlay, environment).map_err(Error::Overlay)?;
-    // 2. Render the Blueprint and check it as Render and a reviewer would read it: the
-    //    schema and semantic rules, then production isolation against the snapshot. The
-    //    text and the data it denotes come from one context (debug builds, so every test,
-    //    check that a YAML reader gets exactly that data from the text); checking the
-    //    data spares parsing the text again.
-    let (blueprint, data) = render::blueprint(&staging, paths)?;
+    // 2. Render the Blueprint once and check the text as Render and a reviewer would
+    //    read it: parsed back, then the schema and semantic rules and production
+    //    isolation against the snapshot. What is checked is the bytes that are written.
+    let blueprint = render::blueprint_text(&staging, paths)?;
     let blueprint_path = paths.out_dir.join("render.yaml");
-    let doc = validate::Document {
-        value: data,
-        locations: Locations::deferred(&blueprint, &blueprint_path),
-    };
+    let (value, locations) = crate::yaml::to_json_deferred(&blueprint, &blueprint_path)
+        .map_err(|e| anyhow::anyhow!("the rendered Blueprint does not read back: {e}"))?;
+    let doc = validate::Document { value, locations };
     // The two checks read the same data independently: run them side by side.
     let (mut findings, isolation) = std::thread::scope(|scope| {
         let isolation = scope.spawn(|| {

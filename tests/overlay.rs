@@ -422,13 +422,14 @@ fn changed_values_carry_comments_naming_the_rule_never_secrets() {
         ok("env:\n  - {key: LOG_LEVEL, set: debug}\n  - {key: STRIPE_KEY, secret: \"test key\"}\n");
     let text = file(&out.files, "render.yaml");
     assert!(
-        text.contains(
-            "- key: LOG_LEVEL  # overlay.yaml:6:5 env set `LOG_LEVEL`; production: \"info\""
-        ),
+        text.contains("- key: LOG_LEVEL  # env set `LOG_LEVEL`; production: \"info\""),
         "{text}"
     );
     assert!(
-        text.contains("- key: STRIPE_KEY  # overlay.yaml:7:5 env secret `STRIPE_KEY`\n"),
+        text.contains("- key: STRIPE_KEY  # env secret `STRIPE_KEY`\n"),
         "{text}"
     );
+    // Positions belong to the report: a line added to the overlay rewrites no comment.
+    assert!(!text.contains("overlay.yaml:"), "{text}");
+    assert!(file(&out.files, "report-details.md").contains("overlay.yaml:6:5"));
 }

@@ -197,8 +197,9 @@ fn generate_in(
     strict: Strict,
     base: Option<&Path>,
 ) -> Result<Generated> {
-    // Positions in the overlay show up in the output (`decidedBy`): name the file relative
-    // to the config's folder, so the output is the same from any working folder.
+    // The overlay's name shows up in the output (headers, the report's positions): name
+    // the file relative to the config's folder, so the output is the same from any
+    // working folder and however `--config` or `--overlay` is spelt.
     let overlay = match base.and_then(|b| relative_label(b, &target.overlay)) {
         Some(shown) => {
             let text = crate::yaml::read_text(&target.overlay, crate::yaml::MAX_SMALL_INPUT)
@@ -232,12 +233,10 @@ fn generate_in(
     })
 }
 
-/// `path` relative to `base` with `/` separators, when it lies inside `base`.
+/// `path` relative to `base` with `/` separators (`..` segments when it lies outside),
+/// the same however either is spelt.
 fn relative_label(base: &Path, path: &Path) -> Option<String> {
-    let rel = absolute(path)
-        .strip_prefix(absolute(base))
-        .ok()?
-        .to_path_buf();
+    let rel = pathdiff::diff_paths(absolute(path), absolute(base))?;
     let parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

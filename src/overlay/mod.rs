@@ -9,7 +9,7 @@ mod apply;
 mod env;
 mod secret_fields;
 pub mod spec;
-mod steps;
+pub(crate) mod steps;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -154,6 +154,14 @@ impl Cause {
     pub fn describe(&self) -> String {
         match self {
             Cause::Rule { span, label } => format!("{span} {label}"),
+            Cause::Automatic { reason } => format!("automatic: {reason}"),
+        }
+    }
+    /// The rule's name without its position, for generated files: a line added to the
+    /// overlay must not rewrite them (`env replace `*``, `defaults.services.plan`).
+    pub fn name(&self) -> String {
+        match self {
+            Cause::Rule { label, .. } => label.clone(),
             Cause::Automatic { reason } => format!("automatic: {reason}"),
         }
     }

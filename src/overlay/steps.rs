@@ -54,6 +54,18 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
                 "sync clears any build filter set on the live service".into(),
             )),
         }
+        if let Some(b) = svc
+            .branch
+            .as_ref()
+            .filter(|_| previews_build_pull_requests(staging.previews.as_ref(), svc))
+        {
+            steps.push(step(
+                StepKind::Unexpressed,
+                name,
+                format!("branch {b} (not written: with previews on, a fixed branch makes previews build it instead of the pull request's)"),
+                format!("sync this Blueprint from branch {b}, which the service then builds, or turn previews off to write the branch"),
+            ));
+        }
         if let Some(d) = &svc.disk {
             steps.push(step(
                 StepKind::DiskGrowOnly,
@@ -278,4 +290,15 @@ pub(super) fn add_manual_steps(snapshot: &Snapshot, staging: &mut Staging) {
         "if production has any, add them to the staging Blueprint by hand (type: workflow, buildSources)".into(),
     ));
     staging.manual_steps.extend(steps);
+}
+
+/// Previews of `svc` build each pull request's branch (its own previews, or the
+/// Blueprint's preview environments), so the Blueprint must not fix its `branch`.
+pub(crate) fn previews_build_pull_requests(
+    root: Option<&RootPreviews>,
+    svc: &crate::model::Service,
+) -> bool {
+    let on = |g: Option<&str>| matches!(g, Some("manual" | "automatic"));
+    on(root.and_then(|p| p.generation.as_deref()))
+        || (svc.kind != crate::model::ServiceKind::Cron && on(svc.previews.as_deref()))
 }

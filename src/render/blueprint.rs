@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 use super::Paths;
 use crate::model::{self, GENERATED_HEADER, ServiceKind};
@@ -229,10 +228,10 @@ impl Comments<'_> {
         Some(match &c.production {
             Some(p) => format!(
                 "{}; production: {}",
-                c.cause.describe(),
+                c.cause.name(),
                 crate::yaml::comment_text(p)
             ),
-            None => c.cause.describe(),
+            None => c.cause.name(),
         })
     }
 
@@ -265,9 +264,12 @@ pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
             .collect(),
     };
     let mut resources = Resources::default();
-    resources
-        .services
-        .extend(staging.services.iter().map(|s| service(s, &comments)));
+    resources.services.extend(
+        staging
+            .services
+            .iter()
+            .map(|s| service(s, staging, &comments)),
+    );
     resources
         .services
         .extend(staging.key_values.iter().map(|k| key_value(k, &comments)));
@@ -315,7 +317,7 @@ pub fn context(staging: &Staging, paths: &Paths) -> BlueprintContext {
     }
 }
 
-fn service(s: &StagingService, comments: &Comments) -> Service {
+fn service(s: &StagingService, staging: &Staging, comments: &Comments) -> Service {
     let svc = &s.service;
     let name = svc.name.as_str();
     let server = svc.kind.is_server();
@@ -381,7 +383,11 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
         name: svc.name.clone(),
         runtime: Some(svc.runtime.clone()),
         repo: svc.repo.clone(),
-        branch: svc.branch.clone(),
+        // Previews build the pull request's branch only when none is fixed; steps.rs
+        // names the branch the Blueprint must then be synced from.
+        branch: svc.branch.clone().filter(|_| {
+            !crate::overlay::steps::previews_build_pull_requests(staging.previews.as_ref(), svc)
+        }),
         root_dir: svc.root_dir.clone(),
         image: svc.image.as_ref().map(|i| Image {
             url: i.url.clone(),
@@ -400,7 +406,9 @@ fn service(s: &StagingService, comments: &Comments) -> Service {
             target_memory_percent: sc.target_memory_percent,
         }),
         commands,
-        auto_deploy_trigger: Some(svc.auto_deploy_trigger.clone()),
+        // An image service deploys when told to: the trigger means nothing there.
+        auto_deploy_trigger: Some(svc.auto_deploy_trigger.clone())
+            .filter(|_| svc.runtime != "image"),
         build_filter: svc.build_filter.clone(),
         disk: svc.disk.as_ref().filter(|_| server).map(|d| Disk {
             name: d.name.clone(),
@@ -535,262 +543,4 @@ fn group(g: &StagingEnvGroup, comments: &Comments) -> Group {
             })
             .collect(),
     }
-}
-
-/// The Blueprint as data: what a YAML reader gets from the text the template renders from
-/// the same context. `generate` validates this instead of parsing its own output again;
-/// debug builds (every test run) check that the two agree on every render.
-pub fn value(ctx: &BlueprintContext) -> Value {
-    let mut root = Map::new();
-    if let Some(p) = &ctx.previews {
-        let mut m = Map::new();
-        put(&mut m, "generation", p.generation.clone().map(Value::from));
-        put(
-            &mut m,
-            "expireAfterDays",
-            p.expire_after_days.map(Value::from),
-        );
-        root.insert("previews".into(), Value::Object(m));
-    }
-    resources_value(&ctx.root, &mut root);
-    if let Some(p) = &ctx.project {
-        let mut env = Map::new();
-        env.insert("name".into(), p.environment.clone().into());
-        if let Some(i) = p.isolation {
-            env.insert("networking".into(), json!({ "isolation": i }));
-        }
-        if let Some(pr) = p.protection {
-            env.insert("permissions".into(), json!({ "protection": pr }));
-        }
-        resources_value(&p.resources, &mut env);
-        root.insert(
-            "projects".into(),
-            json!([{ "name": p.name, "environments": [Value::Object(env)] }]),
-        );
-    }
-    Value::Object(root)
-}
-
-fn put(m: &mut Map<String, Value>, key: &str, v: Option<Value>) {
-    if let Some(v) = v {
-        m.insert(key.to_string(), v);
-    }
-}
-
-fn resources_value(r: &Resources, into: &mut Map<String, Value>) {
-    if !r.services.is_empty() {
-        into.insert(
-            "services".into(),
-            r.services.iter().map(service_value).collect(),
-        );
-    }
-    if !r.databases.is_empty() {
-        into.insert(
-            "databases".into(),
-            r.databases.iter().map(database_value).collect(),
-        );
-    }
-    if !r.env_var_groups.is_empty() {
-        let groups = r.env_var_groups.iter().map(|g| json!({ "name": g.name, "envVars": g.env_vars.iter().map(env_var_value).collect::<Vec<_>>() }));
-        into.insert("envVarGroups".into(), groups.collect());
-    }
-}
-
-fn ip_value(list: &[IpRule]) -> Value {
-    list.iter()
-        .map(|r| {
-            let mut m = Map::new();
-            m.insert("source".into(), r.source.clone().into());
-            put(
-                &mut m,
-                "description",
-                r.description.clone().map(Value::from),
-            );
-            Value::Object(m)
-        })
-        .collect()
-}
-
-fn creds_value(name: &str) -> Value {
-    json!({ "fromRegistryCreds": { "name": name } })
-}
-
-fn service_value(s: &Service) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), s.service_type.into());
-    m.insert("name".into(), s.name.clone().into());
-    put(&mut m, "runtime", s.runtime.clone().map(Value::from));
-    put(&mut m, "repo", s.repo.clone().map(Value::from));
-    put(&mut m, "branch", s.branch.clone().map(Value::from));
-    put(&mut m, "rootDir", s.root_dir.clone().map(Value::from));
-    if let Some(i) = &s.image {
-        let mut img = Map::new();
-        img.insert("url".into(), i.url.clone().into());
-        put(&mut img, "creds", i.creds.as_deref().map(creds_value));
-        m.insert("image".into(), Value::Object(img));
-    }
-    put(
-        &mut m,
-        "registryCredential",
-        s.registry_credential.as_deref().map(creds_value),
-    );
-    put(&mut m, "region", s.region.clone().map(Value::from));
-    put(&mut m, "plan", s.plan.clone().map(Value::from));
-    put(&mut m, "numInstances", s.num_instances.map(Value::from));
-    if let Some(sc) = &s.scaling {
-        let mut n = Map::new();
-        n.insert("minInstances".into(), sc.min_instances.into());
-        n.insert("maxInstances".into(), sc.max_instances.into());
-        put(
-            &mut n,
-            "targetCPUPercent",
-            sc.target_cpu_percent.map(Value::from),
-        );
-        put(
-            &mut n,
-            "targetMemoryPercent",
-            sc.target_memory_percent.map(Value::from),
-        );
-        m.insert("scaling".into(), Value::Object(n));
-    }
-    for c in &s.commands {
-        m.insert(c.key.into(), c.value.clone().into());
-    }
-    put(
-        &mut m,
-        "autoDeployTrigger",
-        s.auto_deploy_trigger.clone().map(Value::from),
-    );
-    if let Some(f) = &s.build_filter {
-        m.insert(
-            "buildFilter".into(),
-            json!({ "paths": f.paths, "ignoredPaths": f.ignored_paths }),
-        );
-    }
-    if let Some(d) = &s.disk {
-        let mut n = Map::new();
-        n.insert("name".into(), d.name.clone().into());
-        n.insert("mountPath".into(), d.mount_path.clone().into());
-        put(&mut n, "sizeGB", d.size_gb.map(Value::from));
-        m.insert("disk".into(), Value::Object(n));
-    }
-    put(
-        &mut m,
-        "maxShutdownDelaySeconds",
-        s.max_shutdown_delay_seconds.map(Value::from),
-    );
-    put(
-        &mut m,
-        "maintenanceMode",
-        s.maintenance_mode.as_ref().map(|mm| {
-            let mut n = Map::new();
-            n.insert("enabled".into(), mm.enabled.into());
-            put(&mut n, "uri", mm.uri.clone().map(Value::from));
-            Value::Object(n)
-        }),
-    );
-    put(
-        &mut m,
-        "previews",
-        s.previews.as_ref().map(|g| json!({ "generation": g })),
-    );
-    put(&mut m, "domains", s.domains.as_ref().map(|d| json!(d)));
-    put(
-        &mut m,
-        "renderSubdomainPolicy",
-        s.render_subdomain_policy.clone().map(Value::from),
-    );
-    put(
-        &mut m,
-        "ipAllowList",
-        s.ip_allow_list.as_deref().map(ip_value),
-    );
-    put(
-        &mut m,
-        "headers",
-        s.headers.as_ref().map(|h| {
-            h.iter()
-                .map(|h| json!({ "path": h.path, "name": h.name, "value": h.value }))
-                .collect()
-        }),
-    );
-    put(&mut m, "routes", s.routes.as_ref().map(|r| r.iter().map(|r| json!({ "type": r.route_type, "source": r.source, "destination": r.destination })).collect()));
-    put(
-        &mut m,
-        "envVars",
-        s.env_vars
-            .as_ref()
-            .map(|v| v.iter().map(env_var_value).collect()),
-    );
-    put(
-        &mut m,
-        "maxmemoryPolicy",
-        s.maxmemory_policy.clone().map(Value::from),
-    );
-    put(
-        &mut m,
-        "persistenceMode",
-        s.persistence_mode.clone().map(Value::from),
-    );
-    Value::Object(m)
-}
-
-fn env_var_value(v: &EnvVar) -> Value {
-    if let Some(g) = &v.from_group {
-        return json!({ "fromGroup": g });
-    }
-    let mut m = Map::new();
-    m.insert("key".into(), v.key.clone().into());
-    if let Some(x) = &v.value {
-        m.insert("value".into(), x.clone().into());
-    } else if v.generate_value {
-        m.insert("generateValue".into(), true.into());
-    } else if let Some(d) = &v.from_database {
-        m.insert(
-            "fromDatabase".into(),
-            json!({ "name": d.name, "property": d.property }),
-        );
-    } else if let Some(s) = &v.from_service {
-        let mut n = Map::new();
-        n.insert("type".into(), s.service_type.clone().into());
-        n.insert("name".into(), s.name.clone().into());
-        match (&s.property, &s.env_var_key) {
-            (Some(p), _) => n.insert("property".into(), p.clone().into()),
-            (None, k) => n.insert("envVarKey".into(), k.clone().into()),
-        };
-        m.insert("fromService".into(), Value::Object(n));
-    } else {
-        m.insert("sync".into(), false.into());
-    }
-    Value::Object(m)
-}
-
-fn database_value(d: &Database) -> Value {
-    let mut m = Map::new();
-    m.insert("name".into(), d.name.clone().into());
-    for f in &d.fields {
-        let v = if f.quote {
-            Value::from(f.value.clone())
-        } else {
-            serde_json::from_str(&f.value).expect("unquoted fields are numbers or booleans")
-        };
-        m.insert(f.key.into(), v);
-    }
-    m.insert(
-        "highAvailability".into(),
-        json!({ "enabled": d.high_availability }),
-    );
-    put(
-        &mut m,
-        "ipAllowList",
-        d.ip_allow_list.as_deref().map(ip_value),
-    );
-    m.insert(
-        "readReplicas".into(),
-        d.read_replicas
-            .iter()
-            .map(|r| json!({ "name": r }))
-            .collect(),
-    );
-    Value::Object(m)
 }

@@ -1,17 +1,12 @@
 //! One file per env group: every key with its disposition, non-secret values, and for
-//! secrets only where the operator must set them — never a value.
+//! secrets only where the operator must set them — never a value. Written by the same
+//! block emitter as the snapshot ([`crate::yaml::emit`]).
 
-use serde::Serialize;
+use serde_json::{Map, Value, json};
 
-use super::{MapBuilder, Node, Paths};
+use super::Paths;
 use crate::model::GENERATED_HEADER;
 use crate::overlay::{Disposition, EnvRecord, Staging, StagingEnvGroup};
-
-#[derive(Debug, Serialize)]
-struct Context {
-    header: Vec<String>,
-    body: Node,
-}
 
 /// `records` are the group's own env records.
 pub fn render(
@@ -19,85 +14,88 @@ pub fn render(
     records: &[&EnvRecord],
     staging: &Staging,
     paths: &Paths,
-) -> anyhow::Result<String> {
-    let mut body = MapBuilder::new();
-    body.field("name", Node::str(g.name.clone()));
-    body.field("production", Node::str(g.production_name.clone()));
-    body.field("linkedServices", Node::strs(g.linked_services.clone()));
-    let mut keys = Vec::new();
-    for r in records {
-        let mut k = MapBuilder::new();
-        k.field("key", Node::str(r.key.clone()));
-        k.field("disposition", Node::str(r.disposition.as_str()));
-        k.field("secret", Node::bool(r.secret));
-        match r.disposition {
-            Disposition::OperatorProvided => {
-                k.field(
-                    "setIn",
-                    Node::str(format!(
-                        "Dashboard → Env Groups → {} → Environment Variables → {}",
-                        g.name, r.key
-                    )),
-                );
-                k.field("note", Node::str(r.detail.clone()));
-            }
-            _ => {
-                if let Some(v) = g.env.iter().find(|v| v.key == r.key)
-                    && let crate::overlay::VarSource::Value(value) = &v.source
-                {
-                    k.field("value", Node::str(value.clone()));
-                }
-                if r.into_group.is_some() {
-                    k.field(
-                        "detail",
-                        Node::str(format!("moved here from service `{}`", r.production_owner)),
-                    );
-                } else if !matches!(
-                    r.disposition,
-                    Disposition::Carried | Disposition::Replaced | Disposition::Added
-                ) || r.secret
-                {
-                    k.field("detail", Node::str(r.detail.clone()));
-                }
-            }
-        }
-        k.field(
-            "decidedBy",
-            Node::str(
-                r.cause
-                    .as_ref()
-                    .map(|c| c.describe())
-                    .unwrap_or_else(|| "default".into()),
-            ),
-        );
-        keys.push(k.build());
-    }
-    body.field("envVars", Node::list(keys));
-    let files: Vec<Node> = g
+) -> String {
+    let keys: Vec<Value> = records.iter().map(|r| key(g, r)).collect();
+    let files: Vec<Value> = g
         .secret_files
         .iter()
         .map(|f| {
-            let mut n = MapBuilder::new();
-            n.field("name", Node::str(f.clone()));
-            n.field(
-                "setIn",
-                Node::str(format!(
-                    "Dashboard → Env Groups → {} → Secret Files → {f}",
-                    g.name
-                )),
-            );
-            n.build()
+            json!({
+                "name": f,
+                "setIn": format!("Dashboard → Env Groups → {} → Secret Files → {f}", g.name),
+            })
         })
         .collect();
-    body.field("secretFiles", Node::list(files));
-    let ctx = Context {
-        header: vec![
-            format!("{GENERATED_HEADER} (regenerate with `stageprint generate`)"),
-            format!("Env group {} for `{}`, from {} and {}.", g.name, staging.environment, paths.snapshot_label, paths.overlay_label),
-            "A reviewer's view of every key: the Blueprint (render.yaml) holds what Render applies; secrets".into(),
-            "never appear here, only where the operator must set them.".into(),
-        ],
-        body: body.build(),
-    };
-    super::render_template("env-group.yaml.j2", &ctx)
+    let body = json!({
+        "name": g.name,
+        "production": g.production_name,
+        "linkedServices": g.linked_services,
+        "envVars": keys,
+        "secretFiles": files,
+    });
+    let header = [
+        format!("{GENERATED_HEADER} (regenerate with `stageprint generate`)"),
+        format!(
+            "Env group {} for `{}`, from {} and {}.",
+            g.name, staging.environment, paths.snapshot_label, paths.overlay_label
+        ),
+        "A reviewer's view of every key: the Blueprint (render.yaml) holds what Render applies; secrets".into(),
+        "never appear here, only where the operator must set them.".into(),
+    ];
+    let mut out = String::new();
+    for line in header {
+        out.push_str("# ");
+        out.push_str(&crate::yaml::comment_safe(&line));
+        out.push('\n');
+    }
+    out.push_str(&crate::yaml::emit(&body));
+    out
+}
+
+fn key(g: &StagingEnvGroup, r: &EnvRecord) -> Value {
+    let mut k = Map::new();
+    k.insert("key".into(), r.key.clone().into());
+    k.insert("disposition".into(), r.disposition.as_str().into());
+    k.insert("secret".into(), r.secret.into());
+    match r.disposition {
+        Disposition::OperatorProvided => {
+            k.insert(
+                "setIn".into(),
+                format!(
+                    "Dashboard → Env Groups → {} → Environment Variables → {}",
+                    g.name, r.key
+                )
+                .into(),
+            );
+            k.insert("note".into(), r.detail.clone().into());
+        }
+        _ => {
+            if let Some(v) = g.env.iter().find(|v| v.key == r.key)
+                && let crate::overlay::VarSource::Value(value) = &v.source
+            {
+                k.insert("value".into(), value.clone().into());
+            }
+            if r.into_group.is_some() {
+                k.insert(
+                    "detail".into(),
+                    format!("moved here from service `{}`", r.production_owner).into(),
+                );
+            } else if !matches!(
+                r.disposition,
+                Disposition::Carried | Disposition::Replaced | Disposition::Added
+            ) || r.secret
+            {
+                k.insert("detail".into(), r.detail.clone().into());
+            }
+        }
+    }
+    k.insert(
+        "decidedBy".into(),
+        r.cause
+            .as_ref()
+            .map(|c| c.name())
+            .unwrap_or_else(|| "default".into())
+            .into(),
+    );
+    Value::Object(k)
 }

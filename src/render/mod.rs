@@ -9,6 +9,7 @@ mod blueprint;
 mod envgroup;
 pub mod report;
 pub mod review;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -23,16 +24,15 @@ pub use report::Report;
 
 /// Every template, by name; `templates/` in the repository.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("_yaml.j2", include_str!("../../templates/_yaml.j2")),
     (
         "render.yaml.j2",
         include_str!("../../templates/render.yaml.j2"),
     ),
-    (
-        "env-group.yaml.j2",
-        include_str!("../../templates/env-group.yaml.j2"),
-    ),
     ("report.md.j2", include_str!("../../templates/report.md.j2")),
+    (
+        "report-details.md.j2",
+        include_str!("../../templates/report-details.md.j2"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -74,107 +74,6 @@ pub fn render_template<C: Serialize>(name: &str, ctx: &C) -> anyhow::Result<Stri
         text.push('\n');
     }
     Ok(text)
-}
-
-/// A YAML node for the templates: the structure is decided in Rust, the template writes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Node {
-    Str { value: String },
-    Int { value: i64 },
-    Bool { value: bool },
-    Map { fields: Vec<Field> },
-    List { items: Vec<Node> },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Field {
-    pub key: String,
-    pub value: Node,
-    pub comment: Option<String>,
-}
-
-impl Node {
-    pub fn str(s: impl Into<String>) -> Node {
-        Node::Str { value: s.into() }
-    }
-    pub fn int(i: impl Into<i64>) -> Node {
-        Node::Int { value: i.into() }
-    }
-    pub fn bool(b: bool) -> Node {
-        Node::Bool { value: b }
-    }
-    pub fn list(items: Vec<Node>) -> Node {
-        Node::List { items }
-    }
-    pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Node {
-        Node::List {
-            items: items.into_iter().map(Node::str).collect(),
-        }
-    }
-
-    /// The JSON value this node denotes (what a YAML parser must read back).
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value;
-        match self {
-            Node::Str { value } => Value::String(value.clone()),
-            Node::Int { value } => Value::from(*value),
-            Node::Bool { value } => Value::Bool(*value),
-            Node::Map { fields } => Value::Object(
-                fields
-                    .iter()
-                    .map(|f| (f.key.clone(), f.value.to_json()))
-                    .collect(),
-            ),
-            Node::List { items } => Value::Array(items.iter().map(Node::to_json).collect()),
-        }
-    }
-}
-
-/// Builds a map node field by field; optional fields are skipped when absent.
-#[derive(Debug, Default, Clone)]
-pub struct MapBuilder {
-    fields: Vec<Field>,
-}
-
-impl MapBuilder {
-    pub fn new() -> Self {
-        MapBuilder::default()
-    }
-    pub fn field(&mut self, key: &str, value: Node) -> &mut Self {
-        self.fields.push(Field {
-            key: key.to_string(),
-            value,
-            comment: None,
-        });
-        self
-    }
-    pub fn opt(&mut self, key: &str, value: Option<Node>) -> &mut Self {
-        if let Some(v) = value {
-            self.field(key, v);
-        }
-        self
-    }
-    pub fn opt_str(&mut self, key: &str, value: &Option<String>) -> &mut Self {
-        self.opt(key, value.as_ref().map(|v| Node::str(v.clone())))
-    }
-    /// Attach a comment to the field named `key`, if present.
-    pub fn comment(&mut self, key: &str, comment: Option<String>) -> &mut Self {
-        if let Some(c) = comment
-            && let Some(f) = self.fields.iter_mut().find(|f| f.key == key)
-        {
-            f.comment = Some(c);
-        }
-        self
-    }
-    pub fn keys(&self) -> Vec<String> {
-        self.fields.iter().map(|f| f.key.clone()).collect()
-    }
-    pub fn build(&self) -> Node {
-        Node::Map {
-            fields: self.fields.clone(),
-        }
-    }
 }
 
 /// Where the files of one environment go, and how their headers name the inputs.
@@ -247,12 +146,16 @@ pub fn render(
                 .out_dir
                 .join("env-groups")
                 .join(format!("{}.yaml", file_stem(&g.name))),
-            contents: envgroup::render(g, records, staging, paths)?,
+            contents: envgroup::render(g, records, staging, paths),
         });
     }
     files.push(File {
         path: paths.out_dir.join("report.md"),
-        contents: render_template("report.md.j2", report)?,
+        contents: render_template("report.md.j2", &summary::context(report))?,
+    });
+    files.push(File {
+        path: paths.out_dir.join("report-details.md"),
+        contents: render_template("report-details.md.j2", report)?,
     });
     let mut json = report_json(report)?;
     json.push('\n');
@@ -263,23 +166,10 @@ pub fn render(
     Ok(files)
 }
 
-/// The Blueprint alone (what validation checks before anything is written).
+/// The Blueprint's text, rendered once: validation reads this text back, so what is
+/// checked is what is written.
 pub fn blueprint_text(staging: &Staging, paths: &Paths) -> anyhow::Result<String> {
-    Ok(blueprint(staging, paths)?.0)
-}
-
-/// The Blueprint's text and the data it denotes (what a YAML reader gets from the text).
-pub fn blueprint(staging: &Staging, paths: &Paths) -> anyhow::Result<(String, serde_json::Value)> {
-    let ctx = blueprint::context(staging, paths);
-    let text = render_template("render.yaml.j2", &ctx)?;
-    let value = blueprint::value(&ctx);
-    #[cfg(debug_assertions)]
-    {
-        let (read, _) = crate::yaml::to_json_deferred(&text, Path::new("render.yaml"))
-            .expect("the rendered Blueprint parses");
-        assert!(read == value, "the Blueprint's text and data disagree");
-    }
-    Ok((text, value))
+    render_template("render.yaml.j2", &blueprint::context(staging, paths))
 }
 
 /// The report as JSON: indented down to the level of individual rows, each row on one
@@ -437,44 +327,5 @@ mod tests {
                 .get_template(name)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-    }
-
-    fn roundtrip(node: &Node) {
-        #[derive(Serialize)]
-        struct Ctx<'a> {
-            header: Vec<String>,
-            body: &'a Node,
-        }
-        let text = render_template(
-            "env-group.yaml.j2",
-            &Ctx {
-                header: vec!["h".into()],
-                body: node,
-            },
-        )
-        .unwrap();
-        let back: serde_json::Value =
-            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-        assert_eq!(back, node.to_json(), "{text}");
-    }
-
-    #[test]
-    fn nested_nodes_round_trip() {
-        let mut inner = MapBuilder::new();
-        inner
-            .field("paths", Node::strs(["a/**", "off"]))
-            .field("empty", Node::list(vec![]))
-            .field("m", Node::Map { fields: vec![] });
-        let mut svc = MapBuilder::new();
-        svc.field("type", Node::str("web"))
-            .field("numInstances", Node::int(2))
-            .field("flag", Node::bool(false))
-            .field("buildFilter", inner.build())
-            .field("nested", Node::list(vec![Node::strs(["x"]), Node::int(1)]))
-            .comment("type", Some("a # comment\nwith newline".into()));
-        roundtrip(&Node::list(vec![
-            svc.build(),
-            MapBuilder::new().field("k", Node::str("v")).build(),
-        ]));
     }
 }
