@@ -8,29 +8,9 @@ use serde_json::Value;
 
 use crate::yaml::{child_index, child_key};
 
-/// What a Blueprint entry creates on Render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// web, pserv, worker, cron, static site, workflow (`services[]` except Key Value).
-    Service,
-    /// `services[]` with `type: keyvalue` (or the deprecated `redis`).
-    KeyValue,
-    /// `databases[]`: Render Postgres.
-    Database,
-    /// `envVarGroups[]`.
-    EnvGroup,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Service => "service",
-            Kind::KeyValue => "key value",
-            Kind::Database => "database",
-            Kind::EnvGroup => "env group",
-        }
-    }
-}
+/// What a Blueprint entry creates on Render: the model's one resource kind (`services[]`
+/// entries are services, or Key Values when `type: keyvalue`/`redis`).
+pub use crate::model::ResourceKind as Kind;
 
 /// Where in the Blueprint a resource is declared (displayed with its preposition:
 /// `at the top level`, `in project `p``).
