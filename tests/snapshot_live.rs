@@ -930,3 +930,28 @@ fn production_left_out_of_the_snapshot_is_still_refused_by_generate_and_validate
         assert!(text.contains("insurance-navigator-api"), "{to}: {text}");
     }
 }
+
+/// Staging synced into production's workspace (no `production.exclude`) is not recorded as
+/// production: what the environments' Blueprints declare is left out of the snapshot.
+#[test]
+fn staging_in_the_same_workspace_is_not_recorded_as_production() {
+    let mut ws = Workspace::from_dir(&support::insurance_navigator());
+    let blueprint =
+        std::fs::read_to_string(support::root().join("generated/staging/render.yaml")).unwrap();
+    support::fake_render::sync::sync(&mut ws, &blueprint, OWNER);
+    let bg = Background::start(ws, Settings::default());
+    let project = support::example_project();
+    let out_path = project.path().join("generated/production.snapshot.yaml");
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_stageprint"))
+        .env("RENDER_API_KEY", bg.fake.key())
+        .env_remove("STAGEPRINT_FINGERPRINT_KEY")
+        .current_dir(project.path())
+        .args(["snapshot", "--api-url"])
+        .arg(bg.fake.url())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("left out 5 resources"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(out_path).unwrap(), committed());
+}

@@ -61,6 +61,41 @@ pub fn api_client(
     Ok(std::sync::Arc::new(client))
 }
 
+/// The names every environment's generated Blueprint declares (environments not
+/// generated yet declare nothing): staging resources, never production's.
+pub fn declared_by_blueprints(
+    config: &crate::config::Config,
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    for env in config.file.environments.values() {
+        let path = config.resolve(&env.out).join("render.yaml");
+        if !path.is_file() {
+            continue;
+        }
+        let text = crate::yaml::read_text(&path, crate::yaml::MAX_LARGE_INPUT)??;
+        let doc = crate::validate::Document::parse(&text, &path)?;
+        names.extend(
+            crate::validate::blueprint::resources(&doc.value)
+                .iter()
+                .filter_map(|r| r.name().map(str::to_string)),
+        );
+    }
+    Ok(names)
+}
+
+/// `s` without the resources named in `names`; returns how many were taken out.
+pub fn leave_out_named(
+    s: &mut crate::model::Snapshot,
+    names: &std::collections::BTreeSet<String>,
+) -> usize {
+    let before = s.services.len() + s.databases.len() + s.key_values.len() + s.env_groups.len();
+    s.services.retain(|x| !names.contains(&x.name));
+    s.databases.retain(|x| !names.contains(&x.name));
+    s.key_values.retain(|x| !names.contains(&x.name));
+    s.env_groups.retain(|x| !names.contains(&x.name));
+    before - (s.services.len() + s.databases.len() + s.key_values.len() + s.env_groups.len())
+}
+
 /// Options every command shares.
 #[derive(Debug, Clone)]
 pub struct Global {

@@ -117,6 +117,15 @@ pub fn run(global: &Global, options: Options) -> anyhow::Result<Exit> {
         },
     );
     leave_out(&mut snap, &selection);
+    // Staging may share production's workspace: what the environments' Blueprints declare
+    // is staging, and a snapshot that recorded it would make staging a copy of itself.
+    let staging = super::declared_by_blueprints(&config)?;
+    let left_out = super::leave_out_named(&mut snap, &staging);
+    if left_out > 0 {
+        eprintln!(
+            "note: left out {left_out} resources that the environments' Blueprints declare (staging, not production)"
+        );
+    }
     for note in walked
         .notes
         .iter()

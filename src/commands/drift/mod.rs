@@ -112,7 +112,7 @@ pub fn run(global: &Global, options: Options) -> Result<Exit> {
         );
         blueprints.push((name, env, path, doc));
     }
-    let now = without(now, &declared);
+    super::leave_out_named(&mut now, &declared);
     report.production = compare(&committed, &now);
     for (name, env, path, doc) in blueprints {
         let (drifts, tally) = staging::compare(&doc.value, &live, &walked.raw, &production);
@@ -191,15 +191,6 @@ pub struct Environment {
     /// Live staging against the overlay applied to production now, less `drifts`.
     pub beyond_overlay: Vec<Drift>,
     pub tally: staging::Tally,
-}
-
-/// `s` without the resources named in `names`.
-fn without(mut s: Snapshot, names: &std::collections::BTreeSet<String>) -> Snapshot {
-    s.services.retain(|x| !names.contains(&x.name));
-    s.databases.retain(|x| !names.contains(&x.name));
-    s.key_values.retain(|x| !names.contains(&x.name));
-    s.env_groups.retain(|x| !names.contains(&x.name));
-    s
 }
 
 /// Every difference from `before` (the committed snapshot) to `now`, sorted.
